@@ -1,0 +1,1 @@
+//! Invariant checkers, one file each.

@@ -1,0 +1,1 @@
+//! The scheduler, time, RNG streams, network model and trace.

@@ -1,0 +1,1 @@
+//! Kafka's partition assignors. (Being written.)

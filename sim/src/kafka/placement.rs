@@ -1,0 +1,1 @@
+//! Broker replica placement (Kafka's `AdminUtils.assignReplicasToBrokers`). (Being written.)

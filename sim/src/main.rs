@@ -1,0 +1,77 @@
+//! The `kafkasim` command line. Thin: parse, call the library, print. Exit codes: 0 ok, 1 check failed, 2 bad input.
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use kafkasim::cli::{self, partition::KeyArg, CliError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "kafkasim", version, about = "A deterministic simulator of an Apache Kafka cluster")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Which partition each key lands on, as each client computes it.
+    Partition {
+        /// An implementation name from partitioners.json (e.g. java-default-keyed-partition, sarama-hash,
+        /// kafka-go-murmur2), or `all` for a table across clients.
+        #[arg(long)]
+        partitioner: String,
+        /// The number of partitions of the topic.
+        #[arg(long)]
+        partitions: u32,
+        /// Keys (hashed as UTF-8 bytes).
+        keys: Vec<String>,
+        /// A key given as hex bytes, for keys that are not UTF-8 (may repeat).
+        #[arg(long = "key-hex")]
+        key_hex: Vec<String>,
+    },
+    /// Runs one assignor case (assignors.json format) and prints the assignment of each step as JSON.
+    Assign {
+        /// The case file.
+        case: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let parsed = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    let result = match parsed.command {
+        Command::Partition { partitioner, partitions, keys, key_hex } => {
+            let sub = matches.subcommand_matches("partition").expect("clap matched partition");
+            let keys = keys_in_input_order(sub, keys, key_hex);
+            cli::partition::run(&cli::partition::PartitionArgs { partitioner, partitions, keys })
+        }
+        Command::Assign { case } => cli::assign::run(&case),
+    };
+    finish(result)
+}
+
+/// Interleaves positional keys and `--key-hex` keys in the order they were typed.
+fn keys_in_input_order(m: &clap::ArgMatches, keys: Vec<String>, hex: Vec<String>) -> Vec<KeyArg> {
+    let utf8_idx = m.indices_of("keys").map(|i| i.collect::<Vec<_>>()).unwrap_or_default();
+    let hex_idx = m.indices_of("key_hex").map(|i| i.collect::<Vec<_>>()).unwrap_or_default();
+    let mut all: Vec<(usize, KeyArg)> = utf8_idx.into_iter().zip(keys.into_iter().map(KeyArg::Utf8)).collect();
+    all.extend(hex_idx.into_iter().zip(hex.into_iter().map(KeyArg::Hex)));
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, k)| k).collect()
+}
+
+fn finish(result: Result<String, CliError>) -> ExitCode {
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {}", err.message);
+            ExitCode::from(err.exit_code as u8)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The serialisable view of the cluster.
