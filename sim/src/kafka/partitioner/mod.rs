@@ -21,6 +21,10 @@ pub mod sarama;
 
 pub use kind::{closest_name, edit_distance, normalize_name, PartitionerKind, UnknownPartitioner, NAMES};
 
+/// The `rand_core` that [`Partitioner::partition`] takes its rng from, re-exported so that crates without
+/// their own dependency on it (the integration tests) can name `RngCore`.
+pub use rand_core;
+
 use rand_core::RngCore;
 
 /// One producer's partitioner: the [`PartitionerKind`] and the state its client keeps (sticky partition and
