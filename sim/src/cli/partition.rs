@@ -136,16 +136,24 @@ fn keyless_behaviour(kind: PartitionerKind) -> &'static str {
     }
 }
 
+/// An unknown name: the nearest valid one, and every name this command answers for.
 fn unknown(name: &str, normalized: &str) -> CliError {
-    let mut candidates: Vec<&str> = NAMES.to_vec();
-    candidates.push("all");
-    let hint = closest_name(normalized, &candidates)
+    let keyed = keyed_names();
+    let hint = closest_name(normalized, &keyed)
         .map(|s| format!(" (did you mean \"{s}\"?)"))
         .unwrap_or_default();
     CliError::bad_input(format!(
-        "unknown partitioner \"{name}\"{hint}; valid names: all, {}",
-        NAMES.join(", ")
+        "unknown partitioner \"{name}\"{hint}; valid names: {}",
+        keyed.join(", ")
     ))
+}
+
+/// `all` and the partitioner names whose choice a key decides.
+fn keyed_names() -> Vec<&'static str> {
+    let keyed = |n: &&str| n.parse::<PartitionerKind>().is_ok_and(|k| k.uses_keys()) && !n.contains("sticky");
+    std::iter::once("all")
+        .chain(NAMES.iter().copied().filter(keyed))
+        .collect()
 }
 
 /// Decodes every key, reporting the first bad `--key-hex` with its position and the reason.
@@ -336,6 +344,10 @@ mod tests {
         assert!(msg.contains("unknown partitioner \"sarama-hsah\""), "{msg}");
         assert!(msg.contains("did you mean \"sarama-hash\"?"), "{msg}");
         assert!(msg.contains("kafka-go-murmur2"), "{msg}");
+        assert!(
+            !msg.contains("round-robin"),
+            "only names that can answer per key are listed: {msg}"
+        );
     }
 
     #[test]
