@@ -1,7 +1,10 @@
 //! Broker replica placement: every `kafka-adminutils-*` row of `tests/conformance/partitioners.json` (vectors
-//! from running Kafka's `AdminUtils.java`, and transcribed from `AdminRackAwareTest.scala`), then the
+//! from running Kafka's `AdminUtils.java`, and transcribed from `AdminRackAwareTest.scala`), every
+//! `kafka-striped-*` row (KRaft's `StripedReplicaPlacer` seeded with Kafka's `MockRandom`), then the
 //! properties `AdminUtils.assignReplicasToBrokers` guarantees, checked over every small input.
 
+use kafkasim::kafka::partitioner::java_random::MockRandom;
+use kafkasim::kafka::placement::striped::{BrokerList, RackList, StripedReplicaPlacer, UsableBroker};
 use kafkasim::kafka::placement::{
     assign_replicas_to_brokers, rack_alternated_broker_list, replica_index, BrokerSpec, PlacementError,
 };
@@ -15,6 +18,11 @@ const ADMIN_UTILS_IMPLEMENTATIONS: &[&str] = &[
     "kafka-adminutils-rack-unaware",
     "kafka-adminutils-replica-index",
 ];
+
+/// Placement rows are named `kafka-adminutils-*` or `kafka-striped-*`; the rest are partitioner rows.
+fn is_placement(implementation: &str) -> bool {
+    implementation.starts_with("kafka-adminutils") || implementation.starts_with("kafka-striped")
+}
 
 fn entries() -> Vec<Value> {
     let path = kafkasim_tests::repo_root().join("tests/conformance/partitioners.json");
@@ -31,8 +39,10 @@ fn every_admin_utils_row_matches() {
     for entry in &entries {
         let implementation = entry["implementation"].as_str().expect("implementation");
         let Some(name) = ADMIN_UTILS_IMPLEMENTATIONS.iter().find(|n| **n == implementation) else {
+            let known = ADMIN_UTILS_IMPLEMENTATIONS.contains(&implementation)
+                || STRIPED_IMPLEMENTATIONS.contains(&implementation);
             assert!(
-                !implementation.starts_with("kafka-adminutils"),
+                known || !is_placement(implementation),
                 "{implementation} is new in the corpus: add a runner"
             );
             continue;
@@ -126,6 +136,7 @@ fn kafka_exception(err: &PlacementError) -> &'static str {
         PlacementError::MixedRacks { .. } => {
             "AdminOperationException (not all brokers have rack information)"
         }
+        PlacementError::AllBrokersFenced => "InvalidReplicationFactorException (all brokers fenced)",
         PlacementError::DuplicateBrokerId { .. } => "DuplicateBrokerId (not a Kafka error)",
     }
 }
@@ -138,6 +149,182 @@ fn brokers(inputs: &Value) -> Result<Vec<BrokerSpec>, String> {
             Ok(BrokerSpec {
                 id,
                 rack: b["rack"].as_str().map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+// ---- KRaft StripedReplicaPlacer ----
+
+/// The StripedReplicaPlacer implementations of the corpus, all run here.
+const STRIPED_IMPLEMENTATIONS: &[&str] = &[
+    "kafka-striped-broker-list",
+    "kafka-striped-rack-list",
+    "kafka-striped-replica-placer",
+    "kafka-striped-replica-placer-sequential",
+];
+
+#[test]
+fn every_striped_replica_placer_row_matches() {
+    let mut passed: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for entry in &entries() {
+        let implementation = entry["implementation"].as_str().expect("implementation");
+        let Some(name) = STRIPED_IMPLEMENTATIONS.iter().find(|n| **n == implementation) else {
+            continue;
+        };
+        let (inputs, expected) = (&entry["inputs"], &entry["expected"]);
+        let outcome = run_striped(name, inputs).and_then(|got| {
+            // Every expected field but the broker-list row's prose `note` must be reproduced.
+            let fields = expected.as_object().ok_or("expected is not an object")?;
+            let wrong: Vec<&String> = fields
+                .keys()
+                .filter(|k| *k != "note" && got.get(*k) != fields.get(*k))
+                .collect();
+            if wrong.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("got: {got} (differs in {wrong:?})"))
+            }
+        });
+        match outcome {
+            Ok(()) => *passed.entry(name).or_default() += 1,
+            Err(why) => failures.push(format!(
+                "{name}\n  inputs: {inputs}\n  expected: {expected}\n  {why}"
+            )),
+        }
+    }
+    println!("passing rows per implementation: {passed:?}");
+    assert!(
+        failures.is_empty(),
+        "{} mismatching rows:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    for name in STRIPED_IMPLEMENTATIONS {
+        assert!(passed.contains_key(name), "no row of {name} was run");
+    }
+}
+
+fn run_striped(implementation: &str, inputs: &Value) -> Result<Value, String> {
+    let seed = || {
+        inputs["mock_random_seed"]
+            .as_i64()
+            .ok_or("mock_random_seed missing")
+    };
+    let int = |v: &Value| v.as_i64().map(|v| v as i32).ok_or("not an integer".to_string());
+    match implementation {
+        "kafka-striped-broker-list" => {
+            let mut list = BrokerList::new();
+            for id in inputs["brokers_added"]
+                .as_array()
+                .ok_or("brokers_added missing")?
+            {
+                list.add(int(id)?);
+            }
+            let epochs = inputs["next_calls_epochs"]
+                .as_array()
+                .ok_or("next_calls_epochs missing")?;
+            let results: Vec<i32> = epochs
+                .iter()
+                .map(|e| Ok(list.next(int(e)? as u64).unwrap_or(-1)))
+                .collect::<Result<_, String>>()?;
+            Ok(serde_json::json!({ "results": results }))
+        }
+        "kafka-striped-rack-list" => {
+            let mut random = MockRandom::new(seed()?);
+            let mut racks = RackList::new(&mut random, &usable_brokers(inputs)?);
+            let calls = inputs["place_calls_replication_factor"]
+                .as_array()
+                .ok_or("calls missing")?;
+            let place_results: Vec<Value> = calls
+                .iter()
+                .map(|rf| Ok(placement_json(racks.place(int(rf)?, &mut random))))
+                .collect::<Result<_, String>>()?;
+            Ok(serde_json::json!({ "rack_names_sorted": racks.rack_names(), "place_results": place_results }))
+        }
+        "kafka-striped-replica-placer" => {
+            let mut placer = StripedReplicaPlacer::new(MockRandom::new(seed()?));
+            let (partitions, rf) = (int(&inputs["n_partitions"])?, int(&inputs["replication_factor"])?);
+            let result = placer.place(&usable_brokers(inputs)?, partitions, rf);
+            Ok(match result {
+                Ok(assignment) => {
+                    let counts = replica_list_counts(&assignment);
+                    serde_json::json!({ "assignment": assignment, "replica_list_counts": counts })
+                }
+                Err(err) => serde_json::json!({ "error": kraft_error(&err) }),
+            })
+        }
+        "kafka-striped-replica-placer-sequential" => {
+            let mut placer = StripedReplicaPlacer::new(MockRandom::new(seed()?));
+            let brokers = usable_brokers(inputs)?;
+            let calls = inputs["calls"].as_array().ok_or("calls missing")?;
+            let assignments: Vec<Value> = calls
+                .iter()
+                .map(|c| {
+                    let result =
+                        placer.place(&brokers, int(&c["n_partitions"])?, int(&c["replication_factor"])?);
+                    Ok(placement_json(result))
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(serde_json::json!({ "assignments": assignments }))
+        }
+        other => Err(format!("no runner for {other}")),
+    }
+}
+
+fn placement_json<T: serde::Serialize>(result: Result<T, PlacementError>) -> Value {
+    match result {
+        Ok(value) => serde_json::json!(value),
+        Err(err) => serde_json::json!({ "error": kraft_error(&err) }),
+    }
+}
+
+/// How many partitions got each exact replica list, keyed like the corpus: `"[0,1]"`.
+fn replica_list_counts(assignment: &[Vec<i32>]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for replicas in assignment {
+        let key = format!(
+            "[{}]",
+            replicas.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+}
+
+/// The exception StripedReplicaPlacer throws for each error, with its exact message.
+fn kraft_error(err: &PlacementError) -> String {
+    let message = match err {
+        PlacementError::InvalidReplicationFactor {
+            replication_factor: rf,
+            ..
+        } if *rf <= 0 => {
+            format!("Invalid replication factor {rf}: the replication factor must be positive.")
+        }
+        PlacementError::InvalidReplicationFactor {
+            replication_factor: rf,
+            available_brokers: n,
+        } => {
+            format!(
+                "The target replication factor of {rf} cannot be reached because only {n} broker(s) are \
+                 registered."
+            )
+        }
+        PlacementError::AllBrokersFenced => "All brokers are currently fenced.".to_string(),
+        other => return format!("unexpected error: {other}"),
+    };
+    format!("InvalidReplicationFactorException: {message}")
+}
+
+fn usable_brokers(inputs: &Value) -> Result<Vec<UsableBroker>, String> {
+    let list = inputs["brokers"].as_array().ok_or("brokers is not an array")?;
+    list.iter()
+        .map(|b| {
+            Ok(UsableBroker {
+                id: b["id"].as_i64().ok_or("broker id missing")? as i32,
+                rack: b["rack"].as_str().map(str::to_string),
+                fenced: b["fenced"].as_bool().ok_or("fenced missing")?,
             })
         })
         .collect()

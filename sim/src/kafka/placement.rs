@@ -10,6 +10,10 @@
 //! from a random start. Followers are shifted by `replica_shift`, which grows by one every `n` partitions so
 //! that the second round does not repeat the first. Kafka draws `start_index` and `replica_shift` from an
 //! unseeded `Random`; here they are arguments, so the caller draws them from the simulation's seeded stream.
+//!
+//! KRaft's controller places replicas differently, with [`striped::StripedReplicaPlacer`].
+
+pub mod striped;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +37,7 @@ pub enum PlacementError {
     },
     /// Kafka `InvalidReplicationFactorException` (`INVALID_REPLICATION_FACTOR`): the replication factor is
     /// not positive, or exceeds the number of brokers.
-    #[error("INVALID_REPLICATION_FACTOR: {}", replication_factor_problem(*replication_factor, *available_brokers))]
+    #[error("INVALID_REPLICATION_FACTOR: {}", rf_problem(*replication_factor, *available_brokers))]
     InvalidReplicationFactor {
         /// The requested replication factor.
         replication_factor: i32,
@@ -49,6 +53,13 @@ pub enum PlacementError {
         /// The ids of the brokers without a rack.
         without_rack: Vec<i32>,
     },
+    /// KRaft `InvalidReplicationFactorException("All brokers are currently fenced.")`: no unfenced broker can
+    /// lead (`StripedReplicaPlacer` only).
+    #[error(
+        "INVALID_REPLICATION_FACTOR: all brokers are currently fenced, so none can lead a new partition; \
+         wait for a broker to register and heartbeat"
+    )]
+    AllBrokersFenced,
     /// The same broker id appears twice. Kafka's callers cannot produce this (brokers come from a registry
     /// keyed by id), so it is a malformed input rather than a Kafka error.
     #[error("broker id {id} is listed more than once; each broker must appear once")]
@@ -58,7 +69,7 @@ pub enum PlacementError {
     },
 }
 
-fn replication_factor_problem(replication_factor: i32, available_brokers: usize) -> String {
+fn rf_problem(replication_factor: i32, available_brokers: usize) -> String {
     if replication_factor <= 0 {
         format!("replication factor must be larger than 0, got {replication_factor}")
     } else {
