@@ -207,7 +207,8 @@ fn java_sticky_adaptive(inputs: &Value) -> Result<Value, String> {
     let length = uint(inputs, "length")? as usize;
     let random = int(inputs, "random")? as i32;
     let stats = java::partition_load_stats(&queue_sizes, &ids, length);
-    // Without load stats BuiltInPartitioner picks uniformly among the available partitions (all of them here).
+    // Without load stats BuiltInPartitioner picks uniformly among the available partitions (all of them
+    // here).
     let partition = match &stats {
         Some(stats) => java::next_partition_adaptive(random, stats),
         None => java::next_partition_uniform(random, &ids, ids.len() as u32),
@@ -246,7 +247,8 @@ fn sarama_keyed(name: &str, inputs: &Value) -> Result<Value, String> {
             json!({ "partition": sarama::reference_hash(&key, n), "fnv1a32": hash::fnv1a_32(&key) })
         }
         "sarama-murmur2" => {
-            json!({ "partition": sarama::murmur2_partition(&key, n), "murmur2_u32": hash::murmur2(&key) as u32 })
+            let partition = sarama::murmur2_partition(&key, n);
+            json!({ "partition": partition, "murmur2_u32": hash::murmur2(&key) as u32 })
         }
         "sarama-consistent-crc-hash" => crc_row(sarama::consistent_crc_hash(&key, n), &key),
         "sarama-custom-crc32-signed" => crc_row(sarama::custom_crc32_signed(&key, n), &key),
@@ -274,7 +276,8 @@ fn kafka_go_keyed(name: &str, inputs: &Value) -> Result<Value, String> {
     let random = || format!("{name} picks a random partition for this key");
     let got = match name {
         "kafka-go-hash" => {
-            json!({ "partition": kafka_go::hash(Hasher32::Fnv1a, non_nil()?, &partitions), "fnv1a32": hash::fnv1a_32(&bytes) })
+            let partition = kafka_go::hash(Hasher32::Fnv1a, non_nil()?, &partitions);
+            json!({ "partition": partition, "fnv1a32": hash::fnv1a_32(&bytes) })
         }
         "kafka-go-reference-hash" => json!({
             "partition": kafka_go::reference_hash(Hasher32::Fnv1a, non_nil()?, &partitions),

@@ -35,7 +35,8 @@ pub fn murmur2(data: &[u8]) -> i32 {
 /// murmur2's 1–3 tail bytes. Java's `switch` falls through from case 3 to case 1, and the multiply by `m`
 /// happens only when there is a tail.
 fn mix_tail(mut h: u32, tail: &[u8], m: u32) -> u32 {
-    // clients/.../Utils.java murmur2: `case 3: h ^= (data[(length & ~3) + 2] & 0xff) << 16;` then falls through.
+    // clients/.../Utils.java murmur2: `case 3: h ^= (data[(length & ~3) + 2] & 0xff) << 16;`, then falls
+    // through to cases 2 and 1.
     if tail.len() >= 3 {
         h ^= u32::from(tail[2]) << 16;
     }
@@ -103,7 +104,8 @@ const fn crc32_table() -> [u32; 256] {
 pub enum Hasher32 {
     /// `fnv.New32a()`: the default of sarama's `NewHashPartitioner` and kafka-go's `Hash`/`ReferenceHash`.
     Fnv1a,
-    /// `crc32.NewIEEE()`: e.g. sarama `NewConsistentCRCHashPartitioner`, kafka-go `Hash{Hasher: crc32.NewIEEE()}`.
+    /// `crc32.NewIEEE()`: e.g. sarama `NewConsistentCRCHashPartitioner`,
+    /// kafka-go `Hash{Hasher: crc32.NewIEEE()}`.
     Crc32Ieee,
 }
 

@@ -1,8 +1,8 @@
 //! The Java client's partitioners (apache/kafka `clients/`): the built-in partitioner of KIP-794 (murmur2 for
 //! keyed records, sticky for keyless ones, uniform or adaptive) and `RoundRobinPartitioner`.
 //!
-//! Partition ids are `u32`: Java's are non-negative `int`s. A partition list ("available partitions") is given
-//! in the order `Cluster.availablePartitionsForTopic` would return it.
+//! Partition ids are `u32`: Java's are non-negative `int`s. A partition list ("available partitions") is
+//! given in the order `Cluster.availablePartitionsForTopic` would return it.
 
 use super::hash::{murmur2, to_positive};
 
@@ -72,7 +72,8 @@ pub fn partition_load_stats(
     if all_equal && length == queue_sizes.len() {
         return None;
     }
-    // BuiltInPartitioner.java: "Invert and fold the queue size, so that they become separator values in the CFT."
+    // BuiltInPartitioner.java: "Invert and fold the queue size, so that they become separator values in the
+    // CFT."
     let mut running = 0;
     let cumulative_frequency_table = used
         .iter()
@@ -106,9 +107,9 @@ pub fn next_partition_adaptive(random: i32, stats: &PartitionLoadStats) -> u32 {
 /// KIP-794): the current partition and the bytes produced to it since the last switch.
 ///
 /// `BuiltInPartitioner.updatePartitionInfo` switches once `producedBytes >= batch.size && enableSwitch` (or
-/// `>= 2 * batch.size`), where `enableSwitch` means every batch in the partition's queue is full. The simulator
-/// does not model the accumulator's deque, so this port switches as soon as `batch.size` bytes have been
-/// produced to the sticky partition, as if the batch were always full at that point.
+/// `>= 2 * batch.size`), where `enableSwitch` means every batch in the partition's queue is full. The
+/// simulator does not model the accumulator's deque, so this port switches as soon as `batch.size` bytes
+/// have been produced to the sticky partition, as if the batch were always full at that point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StickyPartitioner {
     sticky_batch_size: u32,

@@ -1,6 +1,6 @@
 //! Ports of `java.util.Random` and of Kafka's test `MockRandom`, with the JDK's bounded `nextInt(bound)` and
-//! `Collections.shuffle` on top. Kafka's `AdminUtils` and KRaft's `StripedReplicaPlacer` draw from a `Random`;
-//! the conformance vectors are generated with `MockRandom`, so a faithful port reproduces them.
+//! `Collections.shuffle` on top. Kafka's `AdminUtils` and KRaft's `StripedReplicaPlacer` draw from a
+//! `Random`; the conformance vectors are generated with `MockRandom`, so a faithful port reproduces them.
 //!
 //! These generators exist to match Java bit for bit. The simulation's own randomness comes from its seeded
 //! ChaCha8 streams, never from here.
@@ -102,7 +102,8 @@ impl Default for MockRandom {
 
 impl JavaRandom for MockRandom {
     fn next(&mut self, bits: u32) -> i32 {
-        // MockRandom.next: `state = state * 2862933555777941757L + 3037000493L; return (int)(state >>> (64 - bits));`
+        // MockRandom.next: `state = state * 2862933555777941757L + 3037000493L;`
+        // `return (int)(state >>> (64 - bits));`
         self.state = self
             .state
             .wrapping_mul(2_862_933_555_777_941_757)

@@ -5,8 +5,8 @@ use super::{java, kafka_go, sarama};
 use std::fmt;
 use std::str::FromStr;
 
-/// A client's key → partition strategy, as configured in a real producer. Parse one with [`str::parse`] from
-/// any of [`NAMES`].
+/// A client's key → partition strategy, as configured in a real producer. Parse one with [`str::parse`]
+/// from any of [`NAMES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PartitionerKind {
     /// Java `KafkaProducer` without `partitioner.class` (`BuiltInPartitioner`, KIP-794): murmur2 over all
@@ -53,9 +53,9 @@ pub enum PartitionerKind {
 }
 
 /// Every accepted spelling, canonical name first for each kind. Matching ignores case and treats `_` and
-/// spaces as `-`. Short names pick one client: `murmur2`/`sticky`/`default` are the Java client, `hash`/`fnv1a`
-/// sarama's default, `round_robin`/`least_bytes`/`crc32` kafka-go's balancers, `consistent`/`consistent_random`/
-/// `murmur2_random` librdkafka's names (as kafka-go implements them).
+/// spaces as `-`. Short names pick one client: `murmur2`/`sticky`/`default` are the Java client,
+/// `hash`/`fnv1a` sarama's default, `round_robin`/`least_bytes`/`crc32` kafka-go's balancers, and
+/// `consistent`/`consistent_random`/`murmur2_random` librdkafka's names (as kafka-go implements them).
 const NAME_TABLE: &[(&str, PartitionerKind)] = &[
     ("java-builtin", PartitionerKind::JavaBuiltIn),
     ("java-default-keyed-partition", PartitionerKind::JavaBuiltIn),

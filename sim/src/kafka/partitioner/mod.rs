@@ -30,9 +30,10 @@ use rand_core::RngCore;
 /// One producer's partitioner: the [`PartitionerKind`] and the state its client keeps (sticky partition and
 /// byte count, round-robin counter, least-bytes counters).
 ///
-/// Java and sarama keep this state per topic (`RecordAccumulator.TopicInfo`, one sarama partitioner per topic)
-/// and kafka-go per `Writer` (one balancer for all topics). A producer writing to several topics should hold
-/// one `Partitioner` per topic for the Java and sarama kinds, and a single one for kafka-go kinds.
+/// Java and sarama keep this state per topic (`RecordAccumulator.TopicInfo`, one sarama partitioner per
+/// topic) and kafka-go per `Writer` (one balancer for all topics). A producer writing to several topics
+/// should hold one `Partitioner` per topic for the Java and sarama kinds, and a single one for kafka-go
+/// kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partitioner {
     kind: PartitionerKind,
@@ -57,8 +58,8 @@ enum State {
 }
 
 impl Partitioner {
-    /// A fresh partitioner, as the client builds it. `batch_size` is the Java producer's `batch.size` (bytes),
-    /// the built-in sticky partitioner's switch threshold; the other kinds ignore it.
+    /// A fresh partitioner, as the client builds it. `batch_size` is the Java producer's `batch.size`
+    /// (bytes), the built-in sticky partitioner's switch threshold; the other kinds ignore it.
     pub fn new(kind: PartitionerKind, batch_size: u32) -> Self {
         let state = match kind {
             PartitionerKind::JavaBuiltIn => State::JavaSticky(java::StickyPartitioner::new(batch_size)),

@@ -7,7 +7,8 @@
 
 use super::hash::{murmur2, Hasher32};
 
-/// How sarama's `hashPartitioner` turns a 32-bit hash into an index (its `referenceAbs`/`hashUnsigned` flags).
+/// How sarama's `hashPartitioner` turns a 32-bit hash into an index (its `referenceAbs`/`hashUnsigned`
+/// flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashReduction {
     /// The default: `int32(sum) % n`, negated if negative (Go's `%` truncates, so the sign is the hash's).
@@ -24,7 +25,7 @@ pub fn hash_partition(hasher: Hasher32, reduction: HashReduction, key: &[u8], nu
     let n = go_int32(num_partitions);
     let sum = hasher.sum32(key);
     let partition = match reduction {
-        // partitioner.go: `partition = int32(p.hasher.Sum32()) % numPartitions; if partition < 0 { -partition }`.
+        // partitioner.go: `partition = int32(p.hasher.Sum32()) % numPartitions`, negated if negative.
         HashReduction::Signed => ((sum as i32) % n).abs(),
         HashReduction::AbsFirst => ((sum as i32) & 0x7fff_ffff) % n,
         HashReduction::Unsigned => (sum % n as u32) as i32,
@@ -37,8 +38,8 @@ pub fn hash(key: &[u8], num_partitions: u32) -> u32 {
     hash_partition(Hasher32::Fnv1a, HashReduction::Signed, key, num_partitions)
 }
 
-/// `NewReferenceHashPartitioner`: FNV-1a with Java's `& 0x7fffffff`. Still FNV-1a, **not** murmur2, so it does
-/// not agree with the Java client.
+/// `NewReferenceHashPartitioner`: FNV-1a with Java's `& 0x7fffffff`. Still FNV-1a, **not** murmur2, so it
+/// does not agree with the Java client.
 pub fn reference_hash(key: &[u8], num_partitions: u32) -> u32 {
     hash_partition(Hasher32::Fnv1a, HashReduction::AbsFirst, key, num_partitions)
 }
