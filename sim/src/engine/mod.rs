@@ -1,1 +1,136 @@
-//! The scheduler, time, RNG streams, network model and trace.
+//! The scheduler and everything around it: virtual time, the `(time, seq)` event queue, seeded RNG streams, the
+//! network model, faults, the trace, and the world loop in which one `step()` handles exactly one event.
+
+pub mod action;
+pub mod network;
+pub mod queue;
+pub mod rng;
+pub mod time;
+pub mod trace;
+pub mod world;
+
+use crate::kafka::messages::Msg;
+use crate::kafka::types::{BrokerId, ClientId, Tp};
+use serde::Serialize;
+use std::fmt;
+use time::SimTime;
+use trace::{TraceKind, TraceLevel};
+
+/// A node of the simulated cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum NodeId {
+    /// The active KRaft controller. (A controller quorum with its own election is a later step; brokers and
+    /// clients only ever address "the controller", so the active one can move.)
+    Controller,
+    /// A broker.
+    Broker(BrokerId),
+    /// A client: producer, consumer or admin.
+    Client(ClientId),
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeId::Controller => f.write_str("controller"),
+            NodeId::Broker(b) => write!(f, "broker {b}"),
+            NodeId::Client(c) => write!(f, "client {}", c.0),
+        }
+    }
+}
+
+/// A timer a node asked for. Nodes ignore timers that are no longer current (no cancellation needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Broker: send the next heartbeat to the controller.
+    BrokerHeartbeat,
+    /// Broker: look for followers that fell out of sync (`replica.lag.time.max.ms`).
+    IsrCheck,
+    /// Broker: a held fetch has waited `max_wait_ms`; answer it with what there is.
+    FetchExpire { from: NodeId, correlation: u64 },
+    /// Broker: an acks=all produce has waited its timeout.
+    ProduceExpire { correlation: u64, from: NodeId },
+    /// Broker: the replica fetcher for a leader may fetch again (after an error backoff).
+    FetcherWake { leader: BrokerId, generation: u64 },
+    /// Controller: look for brokers whose session expired.
+    SessionCheck,
+    /// Controller: check leader balance (`leader.imbalance.check.interval.seconds`).
+    LeaderImbalanceCheck,
+    /// Producer: `linger.ms` elapsed for a partition's open batch.
+    Linger { tp: Tp, batch: u64 },
+    /// Client: no answer to a request within `request.timeout.ms`.
+    RequestTimeout { correlation: u64 },
+    /// Producer: `retry.backoff.ms` elapsed for a partition.
+    RetryBackoff { tp: Tp },
+    /// Client: refresh metadata (`metadata.max.age.ms`, or after an error).
+    MetadataRefresh,
+    /// Producer: the next record of a workload is due.
+    Workload { task: u32 },
+}
+
+/// What a node receives.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A message from another node.
+    Message { from: NodeId, msg: Msg },
+    /// One of its timers fired.
+    Timer(Timer),
+}
+
+/// What a node asks the world to do. Effects are data: only the world executes them.
+#[derive(Debug)]
+pub struct Effects {
+    /// Messages to send, each with extra delay in microseconds before it leaves (CPU time, e.g. compression).
+    pub sends: Vec<(NodeId, Msg, u64)>,
+    /// Timers to set: (when, which).
+    pub timers: Vec<(SimTime, Timer)>,
+    /// Things that happened, for the trace.
+    pub trace: Vec<TraceKind>,
+    /// Set by a broker that finished its controlled shutdown: the world stops it.
+    pub stop: bool,
+    level: TraceLevel,
+}
+
+impl Effects {
+    /// Empty effects for a run recording at `level`.
+    pub fn new(level: TraceLevel) -> Self {
+        Self {
+            sends: Vec::new(),
+            timers: Vec::new(),
+            trace: Vec::new(),
+            stop: false,
+            level,
+        }
+    }
+
+    /// Queues a message.
+    pub fn send(&mut self, to: NodeId, msg: Msg) {
+        self.sends.push((to, msg, 0));
+    }
+
+    /// Queues a message that leaves after `delay_us` of local work (e.g. compressing the batch).
+    pub fn send_after(&mut self, to: NodeId, msg: Msg, delay_us: u64) {
+        self.sends.push((to, msg, delay_us));
+    }
+
+    /// Sets a timer.
+    pub fn timer(&mut self, at: SimTime, timer: Timer) {
+        self.timers.push((at, timer));
+    }
+
+    /// Whether summary-level trace events are recorded (build them only then: they allocate).
+    pub fn tracing(&self) -> bool {
+        self.level >= TraceLevel::Summary
+    }
+
+    /// Whether full-level trace events are recorded.
+    pub fn tracing_full(&self) -> bool {
+        self.level >= TraceLevel::Full
+    }
+
+    /// Records a trace event (callers check [`Effects::tracing`] first when building it is costly).
+    pub fn trace(&mut self, kind: TraceKind) {
+        if self.level >= TraceLevel::Summary {
+            self.trace.push(kind);
+        }
+    }
+}

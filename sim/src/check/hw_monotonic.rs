@@ -1,0 +1,40 @@
+//! A leader's high watermark never decreases while it stays leader in the same epoch
+//! (`Partition.maybeIncrementLeaderHW` only moves it forward; `KafkaReplication.tla` assumes it).
+
+use super::Checker;
+use crate::engine::trace::TraceEvent;
+use crate::engine::world::{BrokerSlot, World};
+use crate::kafka::types::{BrokerId, LeaderEpoch, Offset, Tp};
+use std::collections::BTreeMap;
+
+/// The checker's name.
+pub const NAME: &str = "leader-hw-monotonic";
+
+/// Last HW seen per (broker, partition, epoch) while leading.
+#[derive(Default)]
+pub struct HwMonotonic {
+    seen: BTreeMap<(BrokerId, Tp), (LeaderEpoch, Offset)>,
+}
+
+impl Checker for HwMonotonic {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+        for (id, slot) in &world.brokers {
+            let BrokerSlot::Up(b) = slot else { continue };
+            for (tp, p) in b.partitions.iter().filter(|(_, p)| p.is_leader()) {
+                let hw = p.log.high_watermark();
+                let key = (*id, *tp);
+                if let Some((epoch, last)) = self.seen.get(&key) {
+                    if *epoch == p.leader_epoch && hw < *last {
+                        return Some(format!("{}: leader {id} moved its high watermark back from {last} to {hw} in epoch {epoch}", p.name));
+                    }
+                }
+                self.seen.insert(key, (p.leader_epoch, hw));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,28 @@
+//! `LeaderInIsr` (`KafkaReplication.tla`): the controller never names a leader outside the partition's ISR.
+
+use super::{partitions, Checker};
+use crate::engine::trace::TraceEvent;
+use crate::engine::world::World;
+
+/// The checker's name.
+pub const NAME: &str = "leader-in-isr";
+
+/// Stateless.
+pub struct LeaderInIsr;
+
+impl Checker for LeaderInIsr {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+        for (_, name, leader, isr) in partitions(world) {
+            if let Some(l) = leader {
+                if !isr.contains(&l) {
+                    return Some(format!("{name}: leader {l} is not in the ISR {isr:?}"));
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,48 @@
+//! At most one leader per partition epoch: two brokers must never both become leader in the same leader epoch
+//! (the fencing that KIP-320's epochs rely on).
+
+use super::Checker;
+use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::world::World;
+use crate::kafka::types::{BrokerId, LeaderEpoch};
+use std::collections::BTreeMap;
+
+/// The checker's name.
+pub const NAME: &str = "one-leader-per-epoch";
+
+/// Leaders seen per (partition, epoch).
+#[derive(Default)]
+pub struct OneLeaderPerEpoch {
+    leaders: BTreeMap<(String, LeaderEpoch), BrokerId>,
+}
+
+impl Checker for OneLeaderPerEpoch {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn after_step(&mut self, _world: &World, new: &[TraceEvent]) -> Option<String> {
+        for e in new {
+            if let TraceKind::BecomeLeader {
+                broker,
+                partition,
+                leader_epoch,
+                ..
+            } = &e.kind
+            {
+                let key = (partition.clone(), *leader_epoch);
+                match self.leaders.get(&key) {
+                    Some(other) if other != broker => {
+                        return Some(format!(
+                            "{partition}: brokers {other} and {broker} both led in epoch {leader_epoch}"
+                        ));
+                    }
+                    _ => {
+                        self.leaders.insert(key, *broker);
+                    }
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,62 @@
+//! `StrongIsr` (`KafkaReplication.tla` L328-340): every record below the high watermark of any broker that
+//! believes it leads a partition (zombies included) is on every member of the controller's ISR.
+//! Partitions with an unclean election are exempt.
+
+use super::{partitions, Checker};
+use crate::engine::trace::TraceEvent;
+use crate::engine::world::{BrokerSlot, World};
+
+/// The checker's name.
+pub const NAME: &str = "strong-isr";
+
+/// Stateless; checks the last few records below each presumed leader's HW so that it stays cheap.
+pub struct StrongIsr;
+
+/// How many offsets below a leader's HW are compared on each step.
+const WINDOW: i64 = 64;
+
+impl Checker for StrongIsr {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
+        if new.is_empty() {
+            return None;
+        }
+        let unclean = super::unclean_partitions(world.trace().events());
+        for (tp, name, _, isr) in partitions(world) {
+            if unclean.contains(&name) {
+                continue;
+            }
+            for (id, slot) in &world.brokers {
+                let BrokerSlot::Up(b) = slot else { continue };
+                let Some(lp) = b.partitions.get(&tp).filter(|p| p.is_leader()) else {
+                    continue;
+                };
+                let hw = lp.log.high_watermark();
+                for member in &isr {
+                    let logs = world.broker_logs(*member);
+                    let Some((_, log)) = logs.iter().find(|(t, _)| *t == tp) else {
+                        continue;
+                    };
+                    for o in (hw - WINDOW)
+                        .max(log.log_start_offset())
+                        .max(lp.log.log_start_offset())..hw
+                    {
+                        let want = lp.log.record_at(o).map(|(e, r)| (e, r.id));
+                        let have = log.record_at(o).map(|(e, r)| (e, r.id));
+                        if want != have {
+                            return Some(format!(
+                                "{name}: broker {id} (believes it leads) has offset {o} below its high watermark {hw}, but ISR \
+                                 member {member} {}",
+                                if have.is_none() { "does not have it" } else { "has a different record there" }
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,420 @@
+//! The typed trace of a run: every fault, election, ISR change, truncation, client result and (at the `full`
+//! level) every delivered message and fired timer. It serialises to JSON Lines, and its hash identifies the run:
+//! the same scenario and seed give the same hash on every run and platform.
+
+use super::time::SimTime;
+use crate::kafka::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, RecordId};
+use serde::Serialize;
+
+/// How much a run records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TraceLevel {
+    /// Nothing (benchmarks).
+    Off,
+    /// Faults, elections, ISR changes, truncations, client results, admin results, notes.
+    Summary,
+    /// Also every delivered or dropped message and every fired timer.
+    Full,
+}
+
+/// How a leader came to be elected (`PartitionChangeBuilder`'s election types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionKind {
+    /// First live ISR replica in assignment order.
+    Clean,
+    /// First live replica, not in the ISR (`unclean.leader.election.enable`): may lose committed data.
+    Unclean,
+    /// Leadership moved back to the preferred (first) replica.
+    Preferred,
+    /// Leadership moved away from a broker in controlled shutdown.
+    ControlledShutdown,
+}
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum TraceKind {
+    /// A message reached its destination and was handled.
+    MessageDelivered {
+        from: String,
+        to: String,
+        kind: &'static str,
+        summary: String,
+    },
+    /// A message was dropped: cut link, loss, or a crashed destination.
+    MessageDropped {
+        from: String,
+        to: String,
+        kind: &'static str,
+        reason: &'static str,
+    },
+    /// A timer fired.
+    TimerFired { node: String, timer: String },
+    /// A fault or repair injected by the scenario or the explorer.
+    Fault { fault: String },
+    /// A scenario note, shown to the reader at its instant.
+    Note { text: String },
+    /// The controller registered a broker (after start or restart).
+    BrokerRegistered { broker: BrokerId },
+    /// The controller fenced a broker: no heartbeat within `broker.session.timeout.ms`, or controlled shutdown.
+    BrokerFenced { broker: BrokerId, reason: String },
+    /// The controller unfenced a broker: it heartbeats again.
+    BrokerUnfenced { broker: BrokerId },
+    /// The controller chose a leader (`ControllerElectLeader`).
+    LeaderElected {
+        partition: String,
+        leader: BrokerId,
+        leader_epoch: LeaderEpoch,
+        election: ElectionKind,
+        isr: Vec<BrokerId>,
+        previous_leader: Option<BrokerId>,
+    },
+    /// No replica may lead: the partition is offline until one returns (`leader = -1`).
+    PartitionOffline {
+        partition: String,
+        leader_epoch: LeaderEpoch,
+        isr: Vec<BrokerId>,
+    },
+    /// The ISR changed (the controller committed an AlterPartition or fenced a broker).
+    IsrChanged {
+        partition: String,
+        isr: Vec<BrokerId>,
+        previous: Vec<BrokerId>,
+        reason: String,
+    },
+    /// A broker started leading a partition (`BecomeLeader`).
+    BecomeLeader {
+        broker: BrokerId,
+        partition: String,
+        leader_epoch: LeaderEpoch,
+        log_end_offset: Offset,
+    },
+    /// A broker started following a leader (`BecomeFollower`).
+    BecomeFollower {
+        broker: BrokerId,
+        partition: String,
+        leader: Option<BrokerId>,
+        leader_epoch: LeaderEpoch,
+    },
+    /// A follower truncated its log (`BecomeFollowerAndTruncateTo`): records at or after `to` are gone.
+    Truncated {
+        broker: BrokerId,
+        partition: String,
+        from_leo: Offset,
+        to: Offset,
+        reason: String,
+    },
+    /// A leader's high watermark moved (full level only).
+    HighWatermark {
+        broker: BrokerId,
+        partition: String,
+        high_watermark: Offset,
+    },
+    /// A producer's records were acknowledged at `base_offset..`.
+    ProduceAcked {
+        producer: String,
+        partition: String,
+        base_offset: Offset,
+        records: Vec<RecordId>,
+        acks: i16,
+    },
+    /// A producer's records failed for good.
+    ProduceFailed {
+        producer: String,
+        partition: String,
+        records: Vec<RecordId>,
+        error: ErrorCode,
+    },
+    /// A producer will retry a batch after an error.
+    ProduceRetry {
+        producer: String,
+        partition: String,
+        error: ErrorCode,
+        attempt: u32,
+    },
+    /// An admin call's result.
+    Admin {
+        op: &'static str,
+        request: String,
+        error: Option<ErrorCode>,
+        message: String,
+    },
+    /// An invariant checker found a violation.
+    Violation { checker: &'static str, message: String },
+}
+
+impl TraceKind {
+    /// A stable short name of the kind, used by expectations (`kind = "LeaderElected"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TraceKind::MessageDelivered { .. } => "MessageDelivered",
+            TraceKind::MessageDropped { .. } => "MessageDropped",
+            TraceKind::TimerFired { .. } => "TimerFired",
+            TraceKind::Fault { .. } => "Fault",
+            TraceKind::Note { .. } => "Note",
+            TraceKind::BrokerRegistered { .. } => "BrokerRegistered",
+            TraceKind::BrokerFenced { .. } => "BrokerFenced",
+            TraceKind::BrokerUnfenced { .. } => "BrokerUnfenced",
+            TraceKind::LeaderElected { .. } => "LeaderElected",
+            TraceKind::PartitionOffline { .. } => "PartitionOffline",
+            TraceKind::IsrChanged { .. } => "IsrChanged",
+            TraceKind::BecomeLeader { .. } => "BecomeLeader",
+            TraceKind::BecomeFollower { .. } => "BecomeFollower",
+            TraceKind::Truncated { .. } => "Truncated",
+            TraceKind::HighWatermark { .. } => "HighWatermark",
+            TraceKind::ProduceAcked { .. } => "ProduceAcked",
+            TraceKind::ProduceFailed { .. } => "ProduceFailed",
+            TraceKind::ProduceRetry { .. } => "ProduceRetry",
+            TraceKind::Admin { .. } => "Admin",
+            TraceKind::Violation { .. } => "Violation",
+        }
+    }
+
+    /// Whether the readable timeline shows it (it leaves out per-message and per-timer noise).
+    pub fn is_readable(&self) -> bool {
+        if let TraceKind::ProduceRetry { attempt, .. } = self {
+            // The first retry says what went wrong; the rest would drown the timeline.
+            return *attempt == 1;
+        }
+        !matches!(
+            self,
+            TraceKind::MessageDelivered { .. }
+                | TraceKind::TimerFired { .. }
+                | TraceKind::HighWatermark { .. }
+                | TraceKind::MessageDropped { .. }
+        )
+    }
+
+    /// The event in plain words.
+    pub fn describe(&self) -> String {
+        match self {
+            TraceKind::MessageDelivered { from, to, kind, summary } => format!("{from} → {to}: {kind} {summary}"),
+            TraceKind::MessageDropped { from, to, kind, reason } => format!("{kind} {from} → {to} dropped: {reason}"),
+            TraceKind::TimerFired { node, timer } => format!("{node}: timer {timer}"),
+            TraceKind::Fault { fault } => format!("FAULT {fault}"),
+            TraceKind::Note { text } => format!("NOTE {text}"),
+            TraceKind::BrokerRegistered { broker } => format!("controller registers broker {broker}"),
+            TraceKind::BrokerFenced { broker, reason } => format!("controller fences broker {broker}: {reason}"),
+            TraceKind::BrokerUnfenced { broker } => format!("controller unfences broker {broker}"),
+            TraceKind::LeaderElected { partition, leader, leader_epoch, election, isr, previous_leader } => {
+                describe_election(partition, *leader, *leader_epoch, *election, isr, *previous_leader)
+            }
+            TraceKind::PartitionOffline { partition, leader_epoch, isr } => format!(
+                "{partition} is OFFLINE (leader -1, epoch {leader_epoch}): no live ISR replica and unclean \
+                 election disabled; ISR stays {}",
+                brokers(isr)
+            ),
+            TraceKind::IsrChanged { partition, isr, previous, reason } => {
+                format!("{partition} ISR {} → {}: {reason}", brokers(previous), brokers(isr))
+            }
+            TraceKind::BecomeLeader { broker, partition, leader_epoch, log_end_offset } => format!(
+                "broker {broker} becomes leader of {partition} in epoch {leader_epoch} (epoch starts at offset \
+                 {log_end_offset})"
+            ),
+            TraceKind::BecomeFollower { broker, partition, leader, leader_epoch } => match leader {
+                Some(l) => format!("broker {broker} follows broker {l} for {partition} (epoch {leader_epoch})"),
+                None => format!("broker {broker} has no leader to follow for {partition} (epoch {leader_epoch})"),
+            },
+            TraceKind::Truncated { broker, partition, from_leo, to, reason } => format!(
+                "broker {broker} truncates {partition} from LEO {from_leo} to {to}: {reason}; offsets {to}..{} \
+                 are gone from it",
+                from_leo - 1
+            ),
+            TraceKind::HighWatermark { broker, partition, high_watermark } => {
+                format!("broker {broker}: {partition} high watermark {high_watermark}")
+            }
+            TraceKind::ProduceAcked { producer, partition, base_offset, records, acks } => format!(
+                "{producer}: {} acked on {partition} at offset {base_offset}{} (acks={})",
+                records_label(records),
+                if records.len() > 1 { format!("..{}", base_offset + records.len() as i64 - 1) } else { String::new() },
+                acks_label(*acks)
+            ),
+            TraceKind::ProduceFailed { producer, partition, records, error } => {
+                format!("{producer}: {} to {partition} FAILED with {error}", records_label(records))
+            }
+            TraceKind::ProduceRetry { producer, partition, error, attempt } => {
+                format!("{producer}: retry #{attempt} of a batch to {partition} after {error}")
+            }
+            TraceKind::Admin { op, request, error, message } => match error {
+                Some(e) => format!("admin {op} {request} → {e}: {message}"),
+                None => format!("admin {op} {request} → ok: {message}"),
+            },
+            TraceKind::Violation { checker, message } => format!("VIOLATION [{checker}] {message}"),
+        }
+    }
+}
+
+fn describe_election(
+    partition: &str,
+    leader: BrokerId,
+    epoch: LeaderEpoch,
+    election: ElectionKind,
+    isr: &[BrokerId],
+    previous: Option<BrokerId>,
+) -> String {
+    let why = match election {
+        ElectionKind::Clean => "first live ISR replica in assignment order",
+        ElectionKind::Unclean => {
+            "UNCLEAN: no live ISR replica, first live replica (unclean.leader.election.enable=true); records it \
+             lacks are lost"
+        }
+        ElectionKind::Preferred => "preferred replica is back in the ISR",
+        ElectionKind::ControlledShutdown => "the previous leader is shutting down",
+    };
+    let prev = previous.map(|p| format!(" (was {p})")).unwrap_or_default();
+    format!(
+        "controller elects broker {leader} for {partition}{prev}, epoch {epoch}, ISR {}: {why}",
+        brokers(isr)
+    )
+}
+
+fn brokers(ids: &[BrokerId]) -> String {
+    let list: Vec<String> = ids.iter().map(|b| b.0.to_string()).collect();
+    format!("[{}]", list.join(","))
+}
+
+fn acks_label(acks: i16) -> &'static str {
+    match acks {
+        0 => "0",
+        1 => "1",
+        _ => "all",
+    }
+}
+
+fn records_label(records: &[RecordId]) -> String {
+    match records {
+        [one] => format!("record #{}", one.seq),
+        [first, .., last] => format!("records #{}..#{}", first.seq, last.seq),
+        [] => "no records".to_string(),
+    }
+}
+
+/// One trace line: when, which step, what.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceEvent {
+    /// The scheduler step (event number) that produced it.
+    pub step: u64,
+    /// Simulated time.
+    pub at: SimTime,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: TraceKind,
+}
+
+/// The recorded trace with a running hash of its JSON Lines.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    level: TraceLevel,
+    events: Vec<TraceEvent>,
+    hash: u64,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl Trace {
+    /// An empty trace recording at `level`.
+    pub fn new(level: TraceLevel) -> Self {
+        Self {
+            level,
+            events: Vec::new(),
+            hash: FNV_OFFSET,
+        }
+    }
+
+    /// The level.
+    pub fn level(&self) -> TraceLevel {
+        self.level
+    }
+
+    /// Records an event and folds its JSON line into the hash.
+    pub fn record(&mut self, event: TraceEvent) {
+        if self.level == TraceLevel::Off {
+            return;
+        }
+        let line = serde_json::to_string(&event).expect("trace events always serialise");
+        self.hash = fnv1a(self.hash, line.as_bytes());
+        self.hash = fnv1a(self.hash, b"\n");
+        self.events.push(event);
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.events
+    }
+
+    /// Forgets events after `len` (used when the explorer rewinds to a checkpoint). The hash is recomputed.
+    pub fn truncate(&mut self, len: usize) {
+        self.events.truncate(len);
+        let mut h = FNV_OFFSET;
+        for e in &self.events {
+            let line = serde_json::to_string(e).expect("trace events always serialise");
+            h = fnv1a(fnv1a(h, line.as_bytes()), b"\n");
+        }
+        self.hash = h;
+    }
+
+    /// The 64-bit FNV-1a hash of the JSON Lines recorded so far, as 16 hex digits.
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash)
+    }
+
+    /// The whole trace as JSON Lines.
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        for e in &self.events {
+            out.push_str(&serde_json::to_string(e).expect("trace events always serialise"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_content_and_order() {
+        let a = TraceEvent {
+            step: 1,
+            at: SimTime(5),
+            kind: TraceKind::Note { text: "a".into() },
+        };
+        let b = TraceEvent {
+            step: 2,
+            at: SimTime(6),
+            kind: TraceKind::Note { text: "b".into() },
+        };
+        let mut t1 = Trace::new(TraceLevel::Summary);
+        t1.record(a.clone());
+        t1.record(b.clone());
+        let mut t2 = Trace::new(TraceLevel::Summary);
+        t2.record(b);
+        t2.record(a);
+        assert_ne!(t1.hash_hex(), t2.hash_hex());
+        let before = t1.hash_hex();
+        t1.truncate(2);
+        assert_eq!(t1.hash_hex(), before, "recomputing gives the same hash");
+    }
+
+    #[test]
+    fn json_line_is_flat_and_tagged() {
+        let e = TraceEvent {
+            step: 3,
+            at: SimTime(7),
+            kind: TraceKind::BrokerRegistered { broker: BrokerId(2) },
+        };
+        let line = serde_json::to_string(&e).unwrap();
+        assert_eq!(line, r#"{"step":3,"at":7,"type":"BrokerRegistered","broker":2}"#);
+    }
+}

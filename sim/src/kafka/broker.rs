@@ -1,0 +1,726 @@
+//! A broker node: registers and heartbeats to the controller, applies metadata (becoming leader or follower of
+//! its replicas), appends produce requests, serves fetches (holding them in purgatory until there is data),
+//! proposes ISR changes, and runs one replica fetcher per leader it follows (`fetcher.rs`).
+
+use super::config::BrokerConfig;
+use super::log::Log;
+use super::messages::{FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest};
+use super::metadata::MetadataImage;
+use super::partition::{Appended, Partition, Role};
+use super::types::{BrokerId, ErrorCode, Offset, Tp};
+use crate::engine::time::SimTime;
+use crate::engine::trace::TraceKind;
+use crate::engine::{Effects, Input, NodeId, Timer};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What survives a broker crash: its logs (with their checkpointed high watermarks).
+#[derive(Clone, Debug, Default)]
+pub struct BrokerStorage {
+    /// One log per hosted partition, with the partition's display name.
+    pub logs: BTreeMap<Tp, (Rc<str>, Log)>,
+}
+
+/// A fetch held in purgatory until data arrives or `max_wait_ms` passes (`DelayedFetch`).
+#[derive(Clone, Debug)]
+struct HeldFetch {
+    from: NodeId,
+    request: Rc<FetchRequest>,
+}
+
+/// An acks=all produce waiting for the high watermark (`DelayedProduce`).
+#[derive(Clone, Copy, Debug)]
+struct HeldProduce {
+    tp: Tp,
+    base_offset: Offset,
+    required_offset: Offset,
+}
+
+/// A broker.
+#[derive(Debug)]
+pub struct Broker {
+    /// Its id.
+    pub id: BrokerId,
+    /// Its rack.
+    pub rack: Option<String>,
+    /// Increases with every restart, so the controller can tell a new process from an old one.
+    pub incarnation: u64,
+    pub(crate) config: Rc<BrokerConfig>,
+    /// The latest metadata it has applied.
+    pub image: Rc<MetadataImage>,
+    /// Its replicas.
+    pub partitions: BTreeMap<Tp, Partition>,
+    /// Asked to shut down in a controlled way: waiting for the controller to move leadership away.
+    pub want_shutdown: bool,
+    pub(crate) fetchers: BTreeMap<BrokerId, super::fetcher::FetcherState>,
+    held_fetches: BTreeMap<(NodeId, u64), HeldFetch>,
+    held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
+    pub(crate) next_correlation: u64,
+}
+
+impl Broker {
+    /// A broker process starting with the logs that survived on its disk.
+    pub fn new(
+        id: BrokerId,
+        rack: Option<String>,
+        incarnation: u64,
+        config: Rc<BrokerConfig>,
+        storage: BrokerStorage,
+    ) -> Self {
+        let partitions = storage
+            .logs
+            .into_iter()
+            .map(|(tp, (name, log))| (tp, Partition::new(tp, name, log)))
+            .collect();
+        Self {
+            id,
+            rack,
+            incarnation,
+            config,
+            image: Rc::new(MetadataImage::default()),
+            partitions,
+            want_shutdown: false,
+            fetchers: BTreeMap::new(),
+            held_fetches: BTreeMap::new(),
+            held_produces: BTreeMap::new(),
+            next_correlation: 0,
+        }
+    }
+
+    /// What a crash leaves behind.
+    pub fn into_storage(self) -> BrokerStorage {
+        BrokerStorage {
+            logs: self
+                .partitions
+                .into_iter()
+                .map(|(tp, p)| (tp, (p.name, p.log)))
+                .collect(),
+        }
+    }
+
+    /// Starts the process: register with the controller and start heartbeating.
+    pub fn start(&mut self, now: SimTime, out: &mut Effects) {
+        out.send(
+            NodeId::Controller,
+            Msg::BrokerRegistration {
+                broker: self.id,
+                rack: self.rack.clone(),
+                incarnation: self.incarnation,
+            },
+        );
+        out.timer(
+            now.plus_ms(self.config.ms("broker.heartbeat.interval.ms")),
+            Timer::BrokerHeartbeat,
+        );
+        out.timer(now.plus_ms(self.isr_check_interval_ms()), Timer::IsrCheck);
+    }
+
+    /// Asks for a controlled shutdown: the controller moves leadership away, then the broker stops.
+    pub fn request_shutdown(&mut self, out: &mut Effects) {
+        self.want_shutdown = true;
+        self.send_heartbeat(out);
+    }
+
+    fn isr_check_interval_ms(&self) -> u64 {
+        // ReplicaManager schedules isr-expiration at half of replica.lag.time.max.ms.
+        (self.config.ms("replica.lag.time.max.ms") / 2).max(1)
+    }
+
+    /// The single entry point: one input, its effects.
+    pub fn handle(&mut self, now: SimTime, input: Input, out: &mut Effects) {
+        match input {
+            Input::Message { from, msg } => self.on_message(now, from, msg, out),
+            Input::Timer(t) => self.on_timer(now, t, out),
+        }
+    }
+
+    fn on_message(&mut self, now: SimTime, from: NodeId, msg: Msg, out: &mut Effects) {
+        match msg {
+            Msg::MetadataUpdate(image) => self.apply_metadata(now, image, out),
+            Msg::BrokerHeartbeatResponse { shutdown_ready } => {
+                if self.want_shutdown && shutdown_ready {
+                    out.stop = true;
+                }
+            }
+            Msg::Produce(req) => self.on_produce(now, from, &req, out),
+            Msg::Fetch(req) => self.on_fetch(now, from, req, out),
+            Msg::FetchResponse(resp) => {
+                if let NodeId::Broker(leader) = from {
+                    self.on_fetch_response(now, leader, &resp, out);
+                }
+            }
+            Msg::AlterPartitionResponse { tp, result } => {
+                self.on_alter_partition_response(now, tp, result, out)
+            }
+            Msg::MetadataRequest { correlation } => out.send(
+                from,
+                Msg::MetadataResponse {
+                    correlation,
+                    image: Rc::clone(&self.image),
+                },
+            ),
+            Msg::AdminRequest { correlation, op } => {
+                let result = super::admin_broker::handle(self, now, &op, out);
+                out.send(from, Msg::AdminResponse { correlation, result });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Effects) {
+        match timer {
+            Timer::BrokerHeartbeat => {
+                self.send_heartbeat(out);
+                out.timer(
+                    now.plus_ms(self.config.ms("broker.heartbeat.interval.ms")),
+                    Timer::BrokerHeartbeat,
+                );
+            }
+            Timer::IsrCheck => {
+                self.maybe_shrink_isr(now, out);
+                out.timer(now.plus_ms(self.isr_check_interval_ms()), Timer::IsrCheck);
+            }
+            Timer::FetchExpire { from, correlation } => {
+                if let Some(held) = self.held_fetches.remove(&(from, correlation)) {
+                    self.answer_fetch(now, held.from, &held.request, out);
+                }
+            }
+            Timer::ProduceExpire { correlation, from } => {
+                if let Some(held) = self.held_produces.remove(&(from, correlation)) {
+                    out.send(
+                        from,
+                        Msg::ProduceResponse {
+                            correlation,
+                            tp: held.tp,
+                            result: Err(ErrorCode::REQUEST_TIMED_OUT),
+                        },
+                    );
+                }
+            }
+            Timer::FetcherWake { leader, generation } => self.on_fetcher_wake(now, leader, generation, out),
+            _ => {}
+        }
+    }
+
+    fn send_heartbeat(&self, out: &mut Effects) {
+        out.send(
+            NodeId::Controller,
+            Msg::BrokerHeartbeat {
+                broker: self.id,
+                incarnation: self.incarnation,
+                want_shutdown: self.want_shutdown,
+            },
+        );
+    }
+
+    /// Applies a metadata image: new replicas are created, roles change where the leader epoch moved, committed
+    /// ISR changes are taken, and replicas of deleted topics are removed.
+    fn apply_metadata(&mut self, now: SimTime, image: Rc<MetadataImage>, out: &mut Effects) {
+        if image.version <= self.image.version {
+            return;
+        }
+        self.image = image;
+        let image = Rc::clone(&self.image);
+        let mut mine = Vec::new();
+        for (tp, meta) in image.partitions() {
+            if meta.replicas.contains(&self.id) {
+                mine.push(tp);
+                self.apply_partition(now, tp, meta, out);
+            }
+        }
+        let gone: Vec<Tp> = self
+            .partitions
+            .keys()
+            .filter(|tp| !mine.contains(tp))
+            .copied()
+            .collect();
+        for tp in gone {
+            self.partitions.remove(&tp);
+        }
+        self.fail_held_requests_not_led(out);
+        self.refresh_fetchers(now, out);
+    }
+
+    fn apply_partition(
+        &mut self,
+        now: SimTime,
+        tp: Tp,
+        meta: &super::metadata::PartitionMeta,
+        out: &mut Effects,
+    ) {
+        let me = self.id;
+        let name: Rc<str> = self.image.tp_name(tp).into();
+        let p = self
+            .partitions
+            .entry(tp)
+            .or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
+        let new_epoch = meta.leader_epoch > p.leader_epoch;
+        if meta.leader == Some(me) && (new_epoch || !p.is_leader()) {
+            p.become_leader(me, meta, now);
+            out.trace(TraceKind::BecomeLeader {
+                broker: me,
+                partition: name.to_string(),
+                leader_epoch: meta.leader_epoch,
+                log_end_offset: p.log.log_end_offset(),
+            });
+            self.maybe_advance_hw(now, tp, out);
+        } else if meta.leader != Some(me) && (new_epoch || p.is_leader()) {
+            p.become_follower(meta);
+            out.trace(TraceKind::BecomeFollower {
+                broker: me,
+                partition: name.to_string(),
+                leader: meta.leader,
+                leader_epoch: meta.leader_epoch,
+            });
+        } else if meta.leader_epoch == p.leader_epoch {
+            p.update_isr(meta.partition_epoch, meta.isr.clone());
+            p.replicas = meta.replicas.clone();
+            if p.is_leader() {
+                self.maybe_advance_hw(now, tp, out);
+            }
+        }
+    }
+
+    fn fail_held_requests_not_led(&mut self, out: &mut Effects) {
+        let partitions = &self.partitions;
+        let led = |tp: &Tp| partitions.get(tp).is_some_and(|p| p.is_leader());
+        let lost: Vec<(NodeId, u64)> = self
+            .held_produces
+            .iter()
+            .filter(|(_, h)| !led(&h.tp))
+            .map(|(k, _)| *k)
+            .collect();
+        for (from, correlation) in lost {
+            let held = self
+                .held_produces
+                .remove(&(from, correlation))
+                .expect("just listed");
+            out.send(
+                from,
+                Msg::ProduceResponse {
+                    correlation,
+                    tp: held.tp,
+                    result: Err(ErrorCode::NOT_LEADER_OR_FOLLOWER),
+                },
+            );
+        }
+    }
+
+    // ---- Produce (leader side) ----
+
+    fn on_produce(&mut self, now: SimTime, from: NodeId, req: &ProduceRequest, out: &mut Effects) {
+        let result = self.append_produce(now, from, req, out);
+        match result {
+            Ok(None) => {}
+            Ok(Some(base)) if req.acks != 0 => out.send(
+                from,
+                Msg::ProduceResponse {
+                    correlation: req.correlation,
+                    tp: req.tp,
+                    result: Ok(base),
+                },
+            ),
+            Err(e) if req.acks != 0 => out.send(
+                from,
+                Msg::ProduceResponse {
+                    correlation: req.correlation,
+                    tp: req.tp,
+                    result: Err(e),
+                },
+            ),
+            _ => {}
+        }
+    }
+
+    /// Appends a produce request; returns the base offset to answer now, `None` if held for acks=all.
+    fn append_produce(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        req: &ProduceRequest,
+        out: &mut Effects,
+    ) -> Result<Option<Offset>, ErrorCode> {
+        let config = Rc::clone(&self.config);
+        let topic_config = self
+            .image
+            .topics
+            .get(&req.tp.topic)
+            .map(|t| t.config.clone())
+            .unwrap_or_default();
+        let p = self
+            .partitions
+            .get_mut(&req.tp)
+            .ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
+        if !p.is_leader() {
+            return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+        }
+        if req.batch.size_bytes > topic_config.max_message_bytes(&config) {
+            return Err(ErrorCode::RECORD_TOO_LARGE);
+        }
+        let min_isr = topic_config.min_insync_replicas(&config);
+        // Partition.appendRecordsToLeader: acks=all is refused before the append when the ISR is too small;
+        // acks=0 and acks=1 are never checked against min.insync.replicas.
+        if req.acks == -1 && p.isr.len() < min_isr {
+            return Err(ErrorCode::NOT_ENOUGH_REPLICAS);
+        }
+        let appended = p
+            .append_as_leader(req.batch.clone(), now)
+            .map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
+        let (base_offset, last_offset) = match appended {
+            Appended::New {
+                base_offset,
+                last_offset,
+            }
+            | Appended::Duplicate {
+                base_offset,
+                last_offset,
+            } => (base_offset, last_offset),
+        };
+        if matches!(appended, Appended::New { .. }) {
+            self.on_leader_append(now, req.tp, out);
+        }
+        if req.acks != -1 {
+            return Ok(Some(base_offset));
+        }
+        let held = HeldProduce {
+            tp: req.tp,
+            base_offset,
+            required_offset: last_offset + 1,
+        };
+        if let Some(result) = self.produce_outcome(&held) {
+            return result.map(Some);
+        }
+        self.held_produces.insert((from, req.correlation), held);
+        out.timer(
+            now.plus_ms(req.timeout_ms),
+            Timer::ProduceExpire {
+                correlation: req.correlation,
+                from,
+            },
+        );
+        Ok(None)
+    }
+
+    /// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the
+    /// ISR is smaller than `min.insync.replicas`.
+    fn produce_outcome(&self, held: &HeldProduce) -> Option<Result<Offset, ErrorCode>> {
+        let p = self.partitions.get(&held.tp)?;
+        if !p.is_leader() {
+            return Some(Err(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+        }
+        if p.log.high_watermark() < held.required_offset {
+            return None;
+        }
+        let min_isr = self
+            .image
+            .topics
+            .get(&held.tp.topic)
+            .map(|t| t.config.min_insync_replicas(&self.config))
+            .unwrap_or(1);
+        if p.maximal_isr().len() < min_isr {
+            Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
+        } else {
+            Some(Ok(held.base_offset))
+        }
+    }
+
+    /// After an append on a led partition: wake fetches held for it, and (with no followers) move the HW.
+    fn on_leader_append(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
+        let waiting: Vec<(NodeId, u64)> = self
+            .held_fetches
+            .iter()
+            .filter(|(_, h)| h.request.partitions.iter().any(|fp| fp.tp == tp))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in waiting {
+            let held = self.held_fetches.remove(&key).expect("just listed");
+            self.answer_fetch(now, held.from, &held.request, out);
+        }
+        self.maybe_advance_hw(now, tp, out);
+    }
+
+    /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
+    pub(crate) fn maybe_advance_hw(&mut self, _now: SimTime, tp: Tp, out: &mut Effects) {
+        let min_isr = self
+            .image
+            .topics
+            .get(&tp.topic)
+            .map(|t| t.config.min_insync_replicas(&self.config))
+            .unwrap_or(1);
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
+        if !p.is_leader() {
+            return;
+        }
+        let Some(hw) = p.candidate_high_watermark(me, min_isr) else {
+            return;
+        };
+        p.log.set_high_watermark(hw);
+        if out.tracing_full() {
+            out.trace(TraceKind::HighWatermark {
+                broker: me,
+                partition: p.name.to_string(),
+                high_watermark: hw,
+            });
+        }
+        self.complete_held_produces(tp, out);
+    }
+
+    fn complete_held_produces(&mut self, tp: Tp, out: &mut Effects) {
+        let keys: Vec<(NodeId, u64)> = self
+            .held_produces
+            .iter()
+            .filter(|(_, h)| h.tp == tp)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            let held = self.held_produces[&key];
+            if let Some(result) = self.produce_outcome(&held) {
+                self.held_produces.remove(&key);
+                out.send(
+                    key.0,
+                    Msg::ProduceResponse {
+                        correlation: key.1,
+                        tp,
+                        result,
+                    },
+                );
+            }
+        }
+    }
+
+    // ---- Fetch (leader side) ----
+
+    fn on_fetch(&mut self, now: SimTime, from: NodeId, request: Rc<FetchRequest>, out: &mut Effects) {
+        let (parts, bytes) = self.read_fetch(now, &request, out);
+        let urgent = parts
+            .iter()
+            .any(|p| p.error.is_some() || p.diverging_epoch.is_some());
+        if urgent || bytes >= request.min_bytes.max(1) as u64 || request.max_wait_ms == 0 {
+            self.send_fetch_response(from, request.correlation, parts, out);
+        } else {
+            self.held_fetches.insert(
+                (from, request.correlation),
+                HeldFetch {
+                    from,
+                    request: Rc::clone(&request),
+                },
+            );
+            out.timer(
+                now.plus_ms(request.max_wait_ms),
+                Timer::FetchExpire {
+                    from,
+                    correlation: request.correlation,
+                },
+            );
+        }
+    }
+
+    fn answer_fetch(&mut self, now: SimTime, from: NodeId, request: &FetchRequest, out: &mut Effects) {
+        let (parts, _) = self.read_fetch(now, request, out);
+        self.send_fetch_response(from, request.correlation, parts, out);
+    }
+
+    fn send_fetch_response(
+        &self,
+        to: NodeId,
+        correlation: u64,
+        partitions: Vec<FetchPartitionResponse>,
+        out: &mut Effects,
+    ) {
+        out.send(
+            to,
+            Msg::FetchResponse(Rc::new(FetchResponse {
+                correlation,
+                partitions,
+            })),
+        );
+    }
+
+    /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`).
+    fn read_fetch(
+        &mut self,
+        now: SimTime,
+        request: &FetchRequest,
+        out: &mut Effects,
+    ) -> (Vec<FetchPartitionResponse>, u64) {
+        let mut parts = Vec::with_capacity(request.partitions.len());
+        let mut bytes = 0u64;
+        for fp in &request.partitions {
+            let resp = self.read_partition(now, request, fp, out);
+            bytes += resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum::<u64>();
+            parts.push(resp);
+        }
+        (parts, bytes)
+    }
+
+    fn read_partition(
+        &mut self,
+        now: SimTime,
+        request: &FetchRequest,
+        fp: &super::messages::FetchPartition,
+        out: &mut Effects,
+    ) -> FetchPartitionResponse {
+        let me = self.id;
+        let mut resp = FetchPartitionResponse {
+            tp: fp.tp,
+            error: None,
+            high_watermark: -1,
+            log_start_offset: -1,
+            log_end_offset: -1,
+            diverging_epoch: None,
+            batches: Vec::new(),
+        };
+        let Some(p) = self.partitions.get_mut(&fp.tp).filter(|p| p.is_leader()) else {
+            resp.error = Some(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+            return resp;
+        };
+        // KIP-320: the fetcher must be in the leader's epoch.
+        if fp.current_leader_epoch < p.leader_epoch {
+            resp.error = Some(ErrorCode::FENCED_LEADER_EPOCH);
+            return resp;
+        }
+        if fp.current_leader_epoch > p.leader_epoch {
+            resp.error = Some(ErrorCode::UNKNOWN_LEADER_EPOCH);
+            return resp;
+        }
+        resp.log_start_offset = p.log.log_start_offset();
+        resp.log_end_offset = p.log.log_end_offset();
+        // Partition.readRecords: a fetcher whose last fetched epoch ends earlier on the leader (or is unknown to
+        // it) has diverged; tell it where that epoch ends and send no records.
+        if let Some(last_epoch) = fp.last_fetched_epoch {
+            if let Some(eo) = p.log.end_offset_for(last_epoch) {
+                if eo.epoch < last_epoch || eo.end_offset < fp.fetch_offset {
+                    resp.high_watermark = p.log.high_watermark();
+                    resp.diverging_epoch = Some(eo);
+                    return resp;
+                }
+            }
+        }
+        if fp.fetch_offset > p.log.log_end_offset() || fp.fetch_offset < p.log.log_start_offset() {
+            resp.high_watermark = p.log.high_watermark();
+            resp.error = Some(ErrorCode::OFFSET_OUT_OF_RANGE);
+            return resp;
+        }
+        let upto = match request.replica {
+            Some(follower) => {
+                p.record_follower_fetch(follower, fp.fetch_offset, now);
+                p.log.log_end_offset()
+            }
+            None => p.log.high_watermark(),
+        };
+        resp.batches = p.log.read(fp.fetch_offset, upto, request.partition_max_bytes);
+        if let Some(follower) = request.replica {
+            self.maybe_expand_isr(now, fp.tp, follower, out);
+            self.maybe_advance_hw(now, fp.tp, out);
+        }
+        let p = &self.partitions[&fp.tp];
+        resp.high_watermark = p.log.high_watermark();
+        let _ = me;
+        resp
+    }
+
+    // ---- ISR (leader side) ----
+
+    /// Proposes adding a follower that has caught up (KAFKA-7128 rule) and whose broker may join ISRs.
+    fn maybe_expand_isr(&mut self, now: SimTime, tp: Tp, follower: BrokerId, out: &mut Effects) {
+        let eligible = self.image.is_broker_eligible(follower);
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
+        if p.pending_isr.is_some()
+            || p.isr.contains(&follower)
+            || !eligible
+            || !p.is_follower_in_sync(follower)
+        {
+            return;
+        }
+        let mut new_isr = p.isr.clone();
+        new_isr.push(follower);
+        send_alter_partition(me, p, new_isr, now, out);
+    }
+
+    /// Proposes removing followers that have not caught up for `replica.lag.time.max.ms`.
+    fn maybe_shrink_isr(&mut self, now: SimTime, out: &mut Effects) {
+        let lag_us = self.config.ms("replica.lag.time.max.ms") * 1000;
+        let me = self.id;
+        let request_timeout_us = 30_000_000;
+        for p in self.partitions.values_mut().filter(|p| p.is_leader()) {
+            if let Some((proposed, sent)) = &p.pending_isr {
+                // AlterPartitionManager retries an unanswered proposal (the controller may be unreachable).
+                if now.since(*sent) >= request_timeout_us {
+                    let proposed = proposed.clone();
+                    send_alter_partition(me, p, proposed, now, out);
+                }
+                continue;
+            }
+            let out_of_sync = p.out_of_sync_replicas(now, lag_us);
+            if out_of_sync.is_empty() {
+                continue;
+            }
+            let new_isr: Vec<BrokerId> = p
+                .isr
+                .iter()
+                .filter(|b| !out_of_sync.contains(b))
+                .copied()
+                .collect();
+            send_alter_partition(me, p, new_isr, now, out);
+        }
+    }
+
+    fn on_alter_partition_response(
+        &mut self,
+        now: SimTime,
+        tp: Tp,
+        result: Result<(i32, i32, Vec<BrokerId>), ErrorCode>,
+        out: &mut Effects,
+    ) {
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
+        match result {
+            Ok((leader_epoch, partition_epoch, isr)) if leader_epoch == p.leader_epoch => {
+                p.pending_isr = None;
+                p.update_isr(partition_epoch, isr);
+                if p.is_leader() {
+                    self.maybe_advance_hw(now, tp, out);
+                    self.complete_held_produces(tp, out);
+                }
+            }
+            _ => p.pending_isr = None,
+        }
+    }
+}
+
+fn send_alter_partition(
+    me: BrokerId,
+    p: &mut Partition,
+    new_isr: Vec<BrokerId>,
+    now: SimTime,
+    out: &mut Effects,
+) {
+    p.pending_isr = Some((new_isr.clone(), now));
+    out.send(
+        NodeId::Controller,
+        Msg::AlterPartition {
+            broker: me,
+            tp: p.tp,
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr,
+        },
+    );
+}
+
+impl Role {
+    /// The leader a follower fetches from.
+    pub fn followed_leader(&self) -> Option<BrokerId> {
+        match self {
+            Role::Follower { leader } => *leader,
+            Role::Leader => None,
+        }
+    }
+}

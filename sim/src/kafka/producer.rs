@@ -1,0 +1,679 @@
+//! A producer client (`KafkaProducer`'s `RecordAccumulator` + `Sender`, sarama's producer, kafka-go's Writer):
+//! it partitions records, batches them per partition (`batch.size`, `linger.ms`), sends one request per
+//! partition at a time to the leader it knows, retries retriable errors after `retry.backoff.ms` (refreshing
+//! metadata on `NOT_LEADER_OR_FOLLOWER`), gives up after `retries` or `delivery.timeout.ms`, and with
+//! idempotence numbers its batches so that the leader never writes a retried batch twice.
+//!
+//! Simplification: one request in flight per partition (Java allows up to 5 with ordering kept by
+//! idempotence; kafka-go and idempotent sarama send one).
+
+use super::compression::BATCH_HEADER_BYTES;
+use super::log::{Batch, Record};
+use super::messages::{Msg, ProduceRequest};
+use super::metadata::MetadataImage;
+use super::partitioner::Partitioner;
+use super::producer_config::{ClientProfile, ProducerConfig};
+use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, Tp};
+use crate::engine::rng::uniform_inclusive;
+use crate::engine::time::SimTime;
+use crate::engine::trace::TraceKind;
+use crate::engine::{Effects, Input, NodeId, Timer};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// Approximate per-record overhead in a v2 batch (length, attributes, deltas, header count as varints).
+const RECORD_OVERHEAD_BYTES: u32 = 10;
+
+/// A record handed to `send()`.
+#[derive(Clone, Debug)]
+pub struct SendRecord {
+    /// Target topic.
+    pub topic: String,
+    /// Explicit partition, if the caller chose one.
+    pub partition: Option<u32>,
+    /// Key (as text), or null.
+    pub key: Option<Rc<str>>,
+    /// Value label.
+    pub value: Option<Rc<str>>,
+    /// Value size in bytes.
+    pub value_bytes: u32,
+}
+
+/// A workload: `count` records, one every `interval_us` (0 = as fast as the buffer allows).
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// The record template; `{i}` in the value label is replaced by the record's number in the workload.
+    pub template: SendRecord,
+    /// Records left to send.
+    pub remaining: u64,
+    /// Records sent so far.
+    pub sent: u64,
+    /// Gap between records, microseconds.
+    pub interval_us: u64,
+    /// Keys to cycle through (empty: the template's key).
+    pub keys: Vec<Rc<str>>,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    id: RecordId,
+    record: Record,
+    bytes: u32,
+}
+
+#[derive(Clone, Debug)]
+struct ProducerBatch {
+    id: u64,
+    records: Vec<Pending>,
+    payload: u32,
+    created: SimTime,
+    attempts: u32,
+    base_seq: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PartitionQueue {
+    open: Option<ProducerBatch>,
+    ready: VecDeque<ProducerBatch>,
+    in_flight: Option<(u64, ProducerBatch, BrokerId)>,
+    backoff_until: SimTime,
+    next_seq: i64,
+}
+
+/// A producer.
+#[derive(Debug)]
+pub struct Producer {
+    /// Its client id.
+    pub id: ClientId,
+    /// Its name in the scenario.
+    pub name: String,
+    /// Its settings.
+    pub config: ProducerConfig,
+    bootstrap: Vec<BrokerId>,
+    metadata: Rc<MetadataImage>,
+    metadata_in_flight: Option<u64>,
+    last_metadata_broker: Option<BrokerId>,
+    bootstrap_cursor: usize,
+    /// One partitioner per topic (Java, sarama), or one for all topics (kafka-go's Writer has one Balancer).
+    partitioners: BTreeMap<String, Partitioner>,
+    rng: ChaCha8Rng,
+    queues: BTreeMap<Tp, PartitionQueue>,
+    waiting_for_metadata: VecDeque<(RecordId, SendRecord)>,
+    workloads: Vec<Workload>,
+    next_record: u64,
+    next_correlation: u64,
+    next_batch: u64,
+    buffered_bytes: u64,
+    /// Sync mode: the record whose result the caller is waiting for.
+    awaiting: Option<RecordId>,
+    /// A workload stopped for a full buffer or a sync result and must be resumed by the next result.
+    blocked: bool,
+    /// Counts of outcomes, for the view and expectations.
+    pub acked: u64,
+    /// Records that failed for good.
+    pub failed: u64,
+}
+
+impl Producer {
+    /// A producer that bootstraps from `bootstrap`.
+    pub fn new(
+        id: ClientId,
+        name: String,
+        config: ProducerConfig,
+        bootstrap: Vec<BrokerId>,
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            config,
+            bootstrap,
+            metadata: Rc::new(MetadataImage::default()),
+            metadata_in_flight: None,
+            last_metadata_broker: None,
+            bootstrap_cursor: 0,
+            partitioners: BTreeMap::new(),
+            rng,
+            queues: BTreeMap::new(),
+            waiting_for_metadata: VecDeque::new(),
+            workloads: Vec::new(),
+            next_record: 0,
+            next_correlation: 0,
+            next_batch: 0,
+            buffered_bytes: 0,
+            awaiting: None,
+            blocked: false,
+            acked: 0,
+            failed: 0,
+        }
+    }
+
+    /// Starts: fetch metadata and schedule its refresh.
+    pub fn start(&mut self, now: SimTime, out: &mut Effects) {
+        self.request_metadata(now, out);
+        out.timer(
+            now.plus_ms(self.config.metadata_max_age_ms),
+            Timer::MetadataRefresh,
+        );
+    }
+
+    /// Adds a workload and starts it now.
+    pub fn add_workload(&mut self, now: SimTime, workload: Workload, out: &mut Effects) {
+        self.workloads.push(workload);
+        let task = (self.workloads.len() - 1) as u32;
+        out.timer(now, Timer::Workload { task });
+    }
+
+    /// The single entry point.
+    pub fn handle(&mut self, now: SimTime, input: Input, out: &mut Effects) {
+        match input {
+            Input::Message { msg, .. } => self.on_message(now, msg, out),
+            Input::Timer(t) => self.on_timer(now, t, out),
+        }
+    }
+
+    fn on_message(&mut self, now: SimTime, msg: Msg, out: &mut Effects) {
+        match msg {
+            Msg::MetadataResponse { correlation, image } if self.metadata_in_flight == Some(correlation) => {
+                self.metadata_in_flight = None;
+                if image.version >= self.metadata.version {
+                    self.metadata = image;
+                }
+                self.flush_waiting(now, out);
+                self.drain_all(now, out);
+            }
+            Msg::ProduceResponse {
+                correlation,
+                tp,
+                result,
+            } => self.on_produce_response(now, correlation, tp, result, out),
+            Msg::Disconnected { broker } => self.on_disconnect(now, broker, out),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Effects) {
+        match timer {
+            Timer::Workload { task } => self.pump(now, task as usize, out),
+            Timer::Linger { tp, batch } => {
+                let q = self.queues.entry(tp).or_default();
+                if q.open.as_ref().is_some_and(|b| b.id == batch) {
+                    let b = q.open.take().expect("checked");
+                    q.ready.push_back(b);
+                    self.drain(now, tp, out);
+                }
+            }
+            Timer::RetryBackoff { tp } => self.drain(now, tp, out),
+            Timer::RequestTimeout { correlation } => self.on_request_timeout(now, correlation, out),
+            Timer::MetadataRefresh => {
+                self.request_metadata(now, out);
+                out.timer(
+                    now.plus_ms(self.config.metadata_max_age_ms),
+                    Timer::MetadataRefresh,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    // ---- Metadata ----
+
+    fn request_metadata(&mut self, now: SimTime, out: &mut Effects) {
+        if self.metadata_in_flight.is_some() || self.bootstrap.is_empty() {
+            return;
+        }
+        // Ask the next broker in turn, so an unreachable one does not block the client forever.
+        let broker = self.bootstrap[self.bootstrap_cursor % self.bootstrap.len()];
+        self.bootstrap_cursor += 1;
+        self.next_correlation += 1;
+        let correlation = self.next_correlation;
+        self.metadata_in_flight = Some(correlation);
+        self.last_metadata_broker = Some(broker);
+        out.send(NodeId::Broker(broker), Msg::MetadataRequest { correlation });
+        out.timer(
+            now.plus_ms(self.config.request_timeout_ms.min(5_000)),
+            Timer::RequestTimeout { correlation },
+        );
+    }
+
+    // ---- Sending ----
+
+    /// Runs a workload: emits records while the buffer has room (async) or one at a time (sync).
+    fn pump(&mut self, now: SimTime, task: usize, out: &mut Effects) {
+        loop {
+            if self.awaiting.is_some() || self.buffered_bytes >= self.config.buffer_memory {
+                self.blocked = true;
+                return;
+            }
+            let Some(w) = self.workloads.get_mut(task) else {
+                return;
+            };
+            if w.remaining == 0 {
+                return;
+            }
+            w.remaining -= 1;
+            let record = instantiate(w);
+            w.sent += 1;
+            let interval = w.interval_us;
+            let id = self.send(now, record, out);
+            if self.config.sync {
+                self.awaiting = id;
+            }
+            if interval > 0 {
+                let w = &self.workloads[task];
+                if w.remaining > 0 && !self.config.sync {
+                    out.timer(now + interval, Timer::Workload { task: task as u32 });
+                }
+                return;
+            }
+        }
+    }
+
+    /// `send()`: partitions the record and adds it to its partition's batch. Returns its id, or `None` when it
+    /// failed at once (too large).
+    pub fn send(&mut self, now: SimTime, record: SendRecord, out: &mut Effects) -> Option<RecordId> {
+        let id = RecordId {
+            producer: self.id,
+            seq: self.next_record,
+        };
+        self.next_record += 1;
+        let key_len = record.key.as_ref().map_or(0, |k| k.len() as u32);
+        let bytes = key_len + record.value_bytes + RECORD_OVERHEAD_BYTES;
+        if bytes + BATCH_HEADER_BYTES > self.config.max_request_size {
+            // KafkaProducer.ensureValidRecordSize: refused before it is batched.
+            self.report_failed(
+                &format!("{}-?", record.topic),
+                vec![id],
+                ErrorCode::RECORD_TOO_LARGE,
+                out,
+            );
+            return None;
+        }
+        if self.metadata.topic_by_name(&record.topic).is_none() {
+            self.waiting_for_metadata.push_back((id, record));
+            self.request_metadata(now, out);
+            return Some(id);
+        }
+        self.enqueue(now, id, record, bytes, out);
+        Some(id)
+    }
+
+    fn flush_waiting(&mut self, now: SimTime, out: &mut Effects) {
+        let waiting: Vec<(RecordId, SendRecord)> = self.waiting_for_metadata.drain(..).collect();
+        for (id, record) in waiting {
+            if self.metadata.topic_by_name(&record.topic).is_none() {
+                self.waiting_for_metadata.push_back((id, record));
+                continue;
+            }
+            let bytes = record.key.as_ref().map_or(0, |k| k.len() as u32)
+                + record.value_bytes
+                + RECORD_OVERHEAD_BYTES;
+            self.enqueue(now, id, record, bytes, out);
+        }
+    }
+
+    fn enqueue(&mut self, now: SimTime, id: RecordId, record: SendRecord, bytes: u32, out: &mut Effects) {
+        let topic = self
+            .metadata
+            .topic_by_name(&record.topic)
+            .expect("checked by caller");
+        let n = topic.partitions.len() as u32;
+        let available: Vec<u32> = topic
+            .partitions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.leader.is_some())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let partition = match record.partition {
+            Some(p) => p.min(n.saturating_sub(1)),
+            None => {
+                let key = record.key.as_ref().map(|k| k.as_bytes());
+                let scope = if self.config.client == ClientProfile::KafkaGo {
+                    ""
+                } else {
+                    record.topic.as_str()
+                };
+                let (kind, batch_size) = (self.config.partitioner, self.config.batch_size);
+                let partitioner = self
+                    .partitioners
+                    .entry(scope.to_string())
+                    .or_insert_with(|| Partitioner::new(kind, batch_size));
+                partitioner.partition(key, bytes, n, &available, &mut self.rng)
+            }
+        };
+        let tp = Tp {
+            topic: topic.id,
+            partition,
+        };
+        let pending = Pending {
+            id,
+            record: Record {
+                key: record.key,
+                value: record.value,
+                value_bytes: record.value_bytes,
+                id,
+            },
+            bytes,
+        };
+        self.buffered_bytes += u64::from(bytes);
+        self.add_to_batch(now, tp, pending, out);
+        self.drain(now, tp, out);
+    }
+
+    fn add_to_batch(&mut self, now: SimTime, tp: Tp, pending: Pending, out: &mut Effects) {
+        let (batch_size, max_records, linger) = (
+            self.config.batch_size,
+            self.config.batch_max_records,
+            self.config.linger_ms,
+        );
+        let q = self.queues.entry(tp).or_default();
+        // Close the open batch if this record would not fit (RecordAccumulator.tryAppend).
+        if let Some(open) = &q.open {
+            let full_bytes = open.payload + pending.bytes > batch_size.max(1);
+            let full_count = max_records.is_some_and(|m| open.records.len() as u32 >= m);
+            if full_bytes || full_count {
+                let b = q.open.take().expect("checked");
+                q.ready.push_back(b);
+            }
+        }
+        let open = q.open.get_or_insert_with(|| {
+            self.next_batch += 1;
+            ProducerBatch {
+                id: self.next_batch,
+                records: Vec::new(),
+                payload: 0,
+                created: now,
+                attempts: 0,
+                base_seq: None,
+            }
+        });
+        let new_batch = open.records.is_empty();
+        open.payload += pending.bytes;
+        open.records.push(pending);
+        let id = open.id;
+        let full = open.payload >= batch_size || max_records.is_some_and(|m| open.records.len() as u32 >= m);
+        if full || linger == 0 {
+            let b = q.open.take().expect("just filled");
+            q.ready.push_back(b);
+        } else if new_batch {
+            out.timer(now.plus_ms(linger), Timer::Linger { tp, batch: id });
+        }
+    }
+
+    fn drain_all(&mut self, now: SimTime, out: &mut Effects) {
+        let tps: Vec<Tp> = self.queues.keys().copied().collect();
+        for tp in tps {
+            self.drain(now, tp, out);
+        }
+    }
+
+    /// Sends the partition's next ready batch if nothing is in flight for it.
+    fn drain(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
+        let leader = self.metadata.partition(tp).and_then(|p| p.leader);
+        let q = self.queues.entry(tp).or_default();
+        if q.in_flight.is_some() || q.ready.is_empty() || q.backoff_until > now {
+            return;
+        }
+        let Some(leader) = leader else {
+            self.request_metadata(now, out);
+            return;
+        };
+        let mut batch = q.ready.pop_front().expect("checked");
+        if self.config.enable_idempotence && batch.base_seq.is_none() {
+            batch.base_seq = Some(q.next_seq);
+            q.next_seq += batch.records.len() as i64;
+        }
+        batch.attempts += 1;
+        self.next_correlation += 1;
+        let correlation = self.next_correlation;
+        let request = self.build_request(correlation, tp, &batch);
+        let cpu_us = self.config.compression.cpu_us(batch.payload);
+        out.send_after(NodeId::Broker(leader), Msg::Produce(Rc::new(request)), cpu_us);
+        let q = self.queues.get_mut(&tp).expect("exists");
+        if self.config.acks == 0 {
+            // acks=0: fire and forget; the client reports success with offset -1.
+            self.complete(tp, batch, -1, out);
+            self.drain(now, tp, out);
+            return;
+        }
+        q.in_flight = Some((correlation, batch, leader));
+        out.timer(
+            now.plus_ms(self.config.request_timeout_ms),
+            Timer::RequestTimeout { correlation },
+        );
+    }
+
+    fn build_request(&self, correlation: u64, tp: Tp, batch: &ProducerBatch) -> ProduceRequest {
+        let records: Vec<Record> = batch.records.iter().map(|p| p.record.clone()).collect();
+        ProduceRequest {
+            correlation,
+            acks: self.config.acks,
+            timeout_ms: self.config.request_timeout_ms,
+            tp,
+            batch: Batch {
+                base_offset: 0,
+                epoch: -1,
+                producer: batch.base_seq.map(|s| (self.id, s)),
+                append_time: SimTime::ZERO,
+                size_bytes: self.config.compression.batch_bytes(records.len(), batch.payload),
+                records,
+            },
+        }
+    }
+
+    // ---- Results ----
+
+    fn on_produce_response(
+        &mut self,
+        now: SimTime,
+        correlation: u64,
+        tp: Tp,
+        result: Result<Offset, ErrorCode>,
+        out: &mut Effects,
+    ) {
+        let Some(q) = self.queues.get_mut(&tp) else { return };
+        if q.in_flight.as_ref().is_none_or(|(c, _, _)| *c != correlation) {
+            return;
+        }
+        let (_, batch, _) = q.in_flight.take().expect("checked");
+        match result {
+            Ok(base) => self.complete(tp, batch, base, out),
+            Err(e) => self.on_error(now, tp, batch, e, out),
+        }
+        self.drain(now, tp, out);
+        self.resume_workloads(now, out);
+    }
+
+    fn on_request_timeout(&mut self, now: SimTime, correlation: u64, out: &mut Effects) {
+        if self.metadata_in_flight == Some(correlation) {
+            self.metadata_in_flight = None;
+            self.request_metadata(now, out);
+            return;
+        }
+        let tp = self
+            .queues
+            .iter()
+            .find(|(_, q)| q.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation))
+            .map(|(t, _)| *t);
+        if let Some(tp) = tp {
+            let (_, batch, _) = self
+                .queues
+                .get_mut(&tp)
+                .expect("found")
+                .in_flight
+                .take()
+                .expect("found");
+            // No answer within request.timeout.ms: Java retries it (the write may or may not have happened).
+            self.on_error(now, tp, batch, ErrorCode::TIMEOUT, out);
+            self.drain(now, tp, out);
+            self.resume_workloads(now, out);
+        }
+    }
+
+    /// The connection to `broker` broke: what was in flight on it fails with a retriable network error
+    /// (`NetworkClient` handles a disconnection this way, long before `request.timeout.ms`).
+    fn on_disconnect(&mut self, now: SimTime, broker: BrokerId, out: &mut Effects) {
+        let broken: Vec<Tp> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| q.in_flight.as_ref().is_some_and(|(_, _, b)| *b == broker))
+            .map(|(tp, _)| *tp)
+            .collect();
+        for tp in broken {
+            let (_, batch, _) = self
+                .queues
+                .get_mut(&tp)
+                .expect("listed")
+                .in_flight
+                .take()
+                .expect("listed");
+            self.on_error(now, tp, batch, ErrorCode::NETWORK_EXCEPTION, out);
+        }
+        if self.metadata_in_flight.is_some() && self.last_metadata_broker == Some(broker) {
+            // Asked later by whatever needs metadata next (a retry's backoff), not at once: with every broker
+            // down an immediate retry would spin.
+            self.metadata_in_flight = None;
+        }
+        self.resume_workloads(now, out);
+    }
+
+    fn on_error(&mut self, now: SimTime, tp: Tp, batch: ProducerBatch, error: ErrorCode, out: &mut Effects) {
+        let retriable = error.is_retriable() || error == ErrorCode::TIMEOUT;
+        let expired = self
+            .config
+            .delivery_timeout_ms
+            .is_some_and(|d| now.since(batch.created) >= d * 1000);
+        if !retriable || batch.attempts > self.config.retries || expired {
+            let error = if expired && retriable {
+                ErrorCode::TIMEOUT
+            } else {
+                error
+            };
+            let name = self.metadata.tp_name(tp);
+            let ids: Vec<RecordId> = batch.records.iter().map(|p| p.id).collect();
+            self.release(&batch);
+            self.report_failed(&name, ids, error, out);
+            return;
+        }
+        if out.tracing() {
+            out.trace(TraceKind::ProduceRetry {
+                producer: self.name.clone(),
+                partition: self.metadata.tp_name(tp),
+                error,
+                attempt: batch.attempts,
+            });
+        }
+        let backoff_us = self.backoff_us(batch.attempts);
+        let q = self.queues.get_mut(&tp).expect("exists");
+        q.ready.push_front(batch);
+        q.backoff_until = now + backoff_us;
+        out.timer(q.backoff_until, Timer::RetryBackoff { tp });
+        // Metadata.requestUpdate on NOT_LEADER_OR_FOLLOWER, timeouts and unknown partitions.
+        self.request_metadata(now, out);
+    }
+
+    /// KIP-580 exponential backoff: `retry.backoff.ms · 2^(attempt-1)`, capped at `retry.backoff.max.ms`, with
+    /// Kafka's ±20 % jitter drawn from the producer's seeded stream (no jitter when the backoff is fixed).
+    fn backoff_us(&mut self, attempt: u32) -> u64 {
+        let base = self.config.retry_backoff_ms.saturating_mul(1000);
+        let max = self.config.retry_backoff_max_ms.saturating_mul(1000).max(base);
+        let exp = base
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
+            .min(max);
+        if max == base || exp == 0 {
+            return exp;
+        }
+        let jitter = uniform_inclusive(&mut self.rng, 0, 400) as i64 - 200; // per mille: ±20 %
+        (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
+    }
+
+    fn complete(&mut self, tp: Tp, batch: ProducerBatch, base: Offset, out: &mut Effects) {
+        self.release(&batch);
+        self.acked += batch.records.len() as u64;
+        if out.tracing() {
+            out.trace(TraceKind::ProduceAcked {
+                producer: self.name.clone(),
+                partition: self.metadata.tp_name(tp),
+                base_offset: base,
+                records: batch.records.iter().map(|p| p.id).collect(),
+                acks: self.config.acks,
+            });
+        }
+        if let Some(waiting) = self.awaiting {
+            if batch.records.iter().any(|p| p.id == waiting) {
+                self.awaiting = None;
+            }
+        }
+    }
+
+    fn release(&mut self, batch: &ProducerBatch) {
+        let bytes: u64 = batch.records.iter().map(|p| u64::from(p.bytes)).sum();
+        self.buffered_bytes = self.buffered_bytes.saturating_sub(bytes);
+    }
+
+    fn report_failed(&mut self, partition: &str, ids: Vec<RecordId>, error: ErrorCode, out: &mut Effects) {
+        self.failed += ids.len() as u64;
+        if self.awaiting.is_some_and(|w| ids.contains(&w)) {
+            self.awaiting = None;
+        }
+        out.trace(TraceKind::ProduceFailed {
+            producer: self.name.clone(),
+            partition: partition.to_string(),
+            records: ids,
+            error,
+        });
+    }
+
+    /// Continues workloads that were waiting for room in the buffer or for a sync result.
+    fn resume_workloads(&mut self, now: SimTime, out: &mut Effects) {
+        if self.awaiting.is_some() || !self.blocked || self.buffered_bytes >= self.config.buffer_memory {
+            return;
+        }
+        self.blocked = false;
+        for task in 0..self.workloads.len() {
+            let w = &self.workloads[task];
+            if w.remaining == 0 {
+                continue;
+            }
+            if w.interval_us == 0 || self.config.sync {
+                let due = if self.config.sync && w.interval_us > 0 {
+                    now + w.interval_us
+                } else {
+                    now
+                };
+                out.timer(due, Timer::Workload { task: task as u32 });
+                if self.config.sync {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Records waiting in batches or in flight.
+    pub fn queued_records(&self) -> usize {
+        self.queues
+            .values()
+            .map(|q| {
+                q.open.as_ref().map_or(0, |b| b.records.len())
+                    + q.ready.iter().map(|b| b.records.len()).sum::<usize>()
+                    + q.in_flight.as_ref().map_or(0, |(_, b, _)| b.records.len())
+            })
+            .sum::<usize>()
+            + self.waiting_for_metadata.len()
+    }
+}
+
+fn instantiate(w: &Workload) -> SendRecord {
+    let mut r = w.template.clone();
+    if !w.keys.is_empty() {
+        r.key = Some(Rc::clone(&w.keys[(w.sent % w.keys.len() as u64) as usize]));
+    }
+    if let Some(v) = &r.value {
+        if v.contains("{i}") {
+            r.value = Some(v.replace("{i}", &w.sent.to_string()).into());
+        }
+    }
+    r
+}

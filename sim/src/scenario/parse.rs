@@ -1,0 +1,1115 @@
+//! From TOML text to a validated [`Scenario`]: syntax and type errors from the TOML parser, then every
+//! cross-reference (brokers, topics, producers, configs, ranges) checked with the span of the offending value.
+
+use super::error::{Locator, ScenarioError};
+use super::expect::{Check, Count, Expectation};
+use super::format::{self, Brokers, File, Time};
+use super::{Scenario, TopicSpec};
+use crate::engine::action::{Action, TimedAction};
+use crate::engine::network::LinkConfig;
+use crate::engine::time::SimTime;
+use crate::engine::NodeId;
+use crate::kafka::admin::AdminOp;
+use crate::kafka::config::{
+    broker_def, topic_def, validate, BrokerConfig, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS,
+};
+use crate::kafka::partitioner::closest_name;
+use crate::kafka::producer::{SendRecord, Workload};
+use crate::kafka::producer_config::{self, ClientProfile, ProducerConfig};
+use crate::kafka::types::{BrokerId, ErrorCode};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Parses and validates a scenario. `file` is how errors name it.
+pub fn parse(file: &str, text: &str) -> Result<Scenario> {
+    let loc = Locator::new(file, text);
+    let parsed: File = toml::from_str(text).map_err(|e| toml_error(&loc, &e))?;
+    Builder { loc, text }.build(parsed)
+}
+
+/// Turns the TOML parser's error into ours, adding "did you mean" for unknown keys.
+fn toml_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
+    let message = e.message().trim().to_string();
+    let offset = e.span().map_or(0, |s| s.start);
+    let help = unknown_field_help(&message);
+    let mut err = loc.error(offset, message, help);
+    if e.span().is_none() {
+        err.line = 0;
+    }
+    err
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" → "did you mean `a`?" plus the list.
+fn unknown_field_help(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let suggestion = closest_name(field, &expected);
+    Some(match suggestion {
+        Some(s) => format!("did you mean `{s}`? (valid keys: {})", expected.join(", ")),
+        None => format!("valid keys here: {}", expected.join(", ")),
+    })
+}
+
+struct Builder<'a> {
+    loc: Locator<'a>,
+    #[allow(dead_code)]
+    text: &'a str,
+}
+
+/// What the builder knows while checking cross-references.
+struct Names {
+    brokers: Vec<i32>,
+    topics: BTreeMap<String, u32>,
+    producers: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Result<T> {
+        Err(self.loc.error(span.start, message, help))
+    }
+
+    fn build(&self, f: File) -> Result<Scenario> {
+        let duration = self.time(&f.scenario.duration)?;
+        let brokers = self.brokers(&f.cluster)?;
+        let broker_config = self.broker_config(&f.cluster.config)?;
+        let network = match &f.network {
+            Some(n) => self.link(
+                n.span(),
+                n.get_ref().latency_ms_min,
+                n.get_ref().latency_ms_max,
+                n.get_ref().loss,
+                n.get_ref().duplicate,
+                LinkConfig::default(),
+            )?,
+            None => LinkConfig::default(),
+        };
+        let mut names = Names {
+            brokers: brokers.iter().map(|(b, _)| b.0).collect(),
+            topics: BTreeMap::new(),
+            producers: Vec::new(),
+        };
+        let mut topics = Vec::new();
+        for t in &f.topics {
+            let spec = self.topic(t, &broker_config, &names)?;
+            names.topics.insert(spec.name.clone(), spec.partitions as u32);
+            topics.push(spec);
+        }
+        let mut producers = Vec::new();
+        for p in &f.producers {
+            let (name, cfg) = self.producer(p, &names)?;
+            names.producers.push(name.clone());
+            producers.push((name, cfg));
+        }
+        let mut timeline = Vec::new();
+        for s in &f.timeline {
+            timeline.push(self.step(s, &mut names)?);
+        }
+        timeline.sort_by_key(|a| a.at_ms);
+        let mut expectations = Vec::new();
+        for e in &f.expect {
+            expectations.push(self.expect(e, &names, duration)?);
+        }
+        Ok(Scenario {
+            name: f.scenario.name,
+            description: f.scenario.description,
+            seed: f.scenario.seed,
+            duration,
+            broker_config,
+            brokers,
+            network,
+            topics,
+            producers,
+            timeline,
+            expectations,
+        })
+    }
+
+    // ---- Values ----
+
+    fn time(&self, t: &Spanned<Time>) -> Result<SimTime> {
+        parse_time(t.get_ref()).or_else(|msg| {
+            self.err(
+                t.span(),
+                msg,
+                Some("write milliseconds (1500) or a string with a unit: \"1.5s\", \"250ms\", \"2m\"".into()),
+            )
+        })
+    }
+
+    fn positive(&self, v: &Spanned<i64>, what: &str, max: i64) -> Result<i64> {
+        let n = *v.get_ref();
+        if n < 1 || n > max {
+            return self.err(
+                v.span(),
+                format!("{what} must be between 1 and {max}, got {n}"),
+                None,
+            );
+        }
+        Ok(n)
+    }
+
+    fn brokers(&self, c: &format::Cluster) -> Result<Vec<(BrokerId, Option<String>)>> {
+        let ids: Vec<i64> = match c.brokers.get_ref() {
+            Brokers::Count(n) if (1..=64).contains(n) => (1..=*n).collect(),
+            Brokers::Count(n) => {
+                return self.err(
+                    c.brokers.span(),
+                    format!("a cluster has 1 to 64 brokers, got {n}"),
+                    None,
+                )
+            }
+            Brokers::Ids(ids) => ids.clone(),
+        };
+        let mut seen = Vec::new();
+        for id in &ids {
+            if !(0..=i32::MAX as i64).contains(id) || seen.contains(id) {
+                return self.err(
+                    c.brokers.span(),
+                    format!("broker ids must be distinct non-negative numbers, got {id}"),
+                    None,
+                );
+            }
+            seen.push(*id);
+        }
+        let racks = match &c.racks {
+            Some(r) if r.get_ref().len() != ids.len() => {
+                return self.err(
+                    r.span(),
+                    format!("{} rack(s) for {} broker(s)", r.get_ref().len(), ids.len()),
+                    Some("give one rack per broker, in broker order".into()),
+                )
+            }
+            Some(r) => r.get_ref().iter().cloned().map(Some).collect(),
+            None => vec![None; ids.len()],
+        };
+        Ok(ids.into_iter().map(|i| BrokerId(i as i32)).zip(racks).collect())
+    }
+
+    fn config_value(&self, v: &Spanned<toml::Value>) -> Result<ConfigValue> {
+        match v.get_ref() {
+            toml::Value::Integer(i) => Ok(ConfigValue::Int(*i)),
+            toml::Value::Boolean(b) => Ok(ConfigValue::Bool(*b)),
+            toml::Value::String(s) => Ok(ConfigValue::Str(s.clone())),
+            other => self.err(
+                v.span(),
+                format!("expected a number, boolean or string, got {}", other.type_str()),
+                None,
+            ),
+        }
+    }
+
+    fn broker_config(&self, map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Result<BrokerConfig> {
+        let mut cfg = BrokerConfig::default();
+        for (k, v) in map {
+            let names: Vec<&str> = BROKER_CONFIGS.iter().map(|d| d.name).collect();
+            let Some(def) = broker_def(k.get_ref()) else {
+                return self.err(
+                    k.span(),
+                    format!("unknown broker config `{}`", k.get_ref()),
+                    Some(suggest(k.get_ref(), &names)),
+                );
+            };
+            let value = self.config_value(v)?;
+            let stored =
+                validate(def, &value).or_else(|m| self.err(v.span(), m, Some(def.doc.to_string())))?;
+            cfg.set(def, stored);
+        }
+        Ok(cfg)
+    }
+
+    fn topic_configs(
+        &self,
+        map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    ) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for (k, v) in map {
+            let names: Vec<&str> = TOPIC_CONFIGS.iter().map(|(d, _)| d.name).collect();
+            let Some(def) = topic_def(k.get_ref()) else {
+                return self.err(
+                    k.span(),
+                    format!("unknown topic config `{}`", k.get_ref()),
+                    Some(suggest(k.get_ref(), &names)),
+                );
+            };
+            let value = self.config_value(v)?;
+            let stored =
+                validate(def, &value).or_else(|m| self.err(v.span(), m, Some(def.doc.to_string())))?;
+            out.push((def.name.to_string(), stored));
+        }
+        Ok(out)
+    }
+
+    fn link(
+        &self,
+        span: std::ops::Range<usize>,
+        min: Option<f64>,
+        max: Option<f64>,
+        loss: Option<f64>,
+        dup: Option<f64>,
+        base: LinkConfig,
+    ) -> Result<LinkConfig> {
+        let mut c = base;
+        if let Some(v) = min {
+            c.latency_us_min = (v.max(0.0) * 1000.0) as u64;
+        }
+        if let Some(v) = max {
+            c.latency_us_max = (v.max(0.0) * 1000.0) as u64;
+        }
+        if min.is_some() && max.is_none() {
+            c.latency_us_max = c.latency_us_max.max(c.latency_us_min);
+        }
+        if c.latency_us_max < c.latency_us_min {
+            return self.err(
+                span,
+                "latency_ms_max is smaller than latency_ms_min",
+                Some("make latency_ms_max ≥ latency_ms_min".into()),
+            );
+        }
+        for (name, p) in [("loss", loss), ("duplicate", dup)] {
+            if let Some(p) = p {
+                if !(0.0..=1.0).contains(&p) {
+                    return self.err(
+                        span,
+                        format!("{name} is a probability between 0 and 1, got {p}"),
+                        None,
+                    );
+                }
+            }
+        }
+        c.loss = loss.unwrap_or(c.loss);
+        c.duplicate = dup.unwrap_or(c.duplicate);
+        Ok(c)
+    }
+
+    // ---- Topics and producers ----
+
+    fn topic(
+        &self,
+        t: &Spanned<format::Topic>,
+        broker_config: &BrokerConfig,
+        names: &Names,
+    ) -> Result<TopicSpec> {
+        let topic = t.get_ref();
+        let name = topic.name.get_ref().clone();
+        if name.is_empty() || names.topics.contains_key(&name) {
+            return self.err(
+                topic.name.span(),
+                format!("topic name `{name}` is empty or declared twice"),
+                None,
+            );
+        }
+        let partitions = match &topic.partitions {
+            Some(p) => self.positive(p, "partitions", 10_000)?,
+            None => broker_config.get("num.partitions"),
+        };
+        let rf = match &topic.replication_factor {
+            Some(r) => self.positive(r, "replication_factor", 32_767)?,
+            None => broker_config.get("default.replication.factor"),
+        };
+        let brokers = names.brokers.len() as i64;
+        if rf > brokers {
+            let span = topic.replication_factor.as_ref().map_or(t.span(), |r| r.span());
+            return self.err(
+                span,
+                format!("topic `{name}` has replication_factor {rf} but the cluster has only {brokers} broker(s): Kafka would refuse it with INVALID_REPLICATION_FACTOR"),
+                Some(format!("use a replication_factor of at most {brokers}, or add brokers in [cluster]")),
+            );
+        }
+        let start_index = match &topic.start_index {
+            Some(s) if !(0..brokers).contains(s.get_ref()) => {
+                return self.err(
+                    s.span(),
+                    format!(
+                        "start_index must be between 0 and {}, got {}",
+                        brokers - 1,
+                        s.get_ref()
+                    ),
+                    None,
+                )
+            }
+            Some(s) => Some(*s.get_ref() as usize),
+            None => None,
+        };
+        let assignment = match &topic.assignment {
+            Some(a) => Some(self.assignment(a, partitions, names)?),
+            None => None,
+        };
+        let configs = self.topic_configs(&topic.config)?;
+        Ok(TopicSpec {
+            name,
+            partitions: partitions as i32,
+            replication_factor: rf as i32,
+            start_index,
+            assignment,
+            configs,
+        })
+    }
+
+    fn assignment(
+        &self,
+        a: &Spanned<Vec<Vec<i64>>>,
+        partitions: i64,
+        names: &Names,
+    ) -> Result<Vec<Vec<i32>>> {
+        if a.get_ref().len() as i64 != partitions {
+            return self.err(
+                a.span(),
+                format!(
+                    "assignment lists {} partition(s) but the topic has {partitions}",
+                    a.get_ref().len()
+                ),
+                None,
+            );
+        }
+        let mut out = Vec::new();
+        for replicas in a.get_ref() {
+            let mut seen = Vec::new();
+            for b in replicas {
+                if !names.brokers.contains(&(*b as i32)) || seen.contains(b) {
+                    return self.err(
+                        a.span(),
+                        format!("assignment names broker {b}, which is unknown or repeated"),
+                        Some(format!("brokers are {:?}", names.brokers)),
+                    );
+                }
+                seen.push(*b);
+            }
+            if replicas.is_empty() {
+                return self.err(a.span(), "every partition needs at least one replica", None);
+            }
+            out.push(replicas.iter().map(|b| *b as i32).collect());
+        }
+        Ok(out)
+    }
+
+    fn producer(&self, p: &Spanned<format::Producer>, names: &Names) -> Result<(String, ProducerConfig)> {
+        let spec = p.get_ref();
+        let name = spec.name.get_ref().clone();
+        if names.producers.contains(&name) || name == crate::engine::world::ADMIN_NAME || name.is_empty() {
+            return self.err(
+                spec.name.span(),
+                format!("producer name `{name}` is empty, reserved or used twice"),
+                None,
+            );
+        }
+        let client = match &spec.client {
+            Some(c) => ClientProfile::parse(c.get_ref()).map_or_else(
+                || {
+                    self.err(
+                        c.span(),
+                        format!("unknown client `{}`", c.get_ref()),
+                        Some(suggest(c.get_ref(), ClientProfile::NAMES)),
+                    )
+                },
+                Ok,
+            )?,
+            None => ClientProfile::Java,
+        };
+        let mut cfg = ProducerConfig::defaults(client);
+        for (k, v) in &spec.config {
+            let Some((key, invert)) = producer_config::lookup(k.get_ref()) else {
+                return self.err(
+                    k.span(),
+                    format!("unknown producer setting `{}`", k.get_ref()),
+                    Some(suggest(k.get_ref(), &producer_config::all_names())),
+                );
+            };
+            let value = match v.get_ref() {
+                toml::Value::Integer(i) => producer_config::Value::Int(*i),
+                toml::Value::Boolean(b) => producer_config::Value::Bool(*b),
+                toml::Value::String(s) => producer_config::Value::Str(s.clone()),
+                other => {
+                    return self.err(
+                        v.span(),
+                        format!("expected a number, boolean or string, got {}", other.type_str()),
+                        None,
+                    )
+                }
+            };
+            cfg.set(key, invert, &value)
+                .or_else(|m| self.err(v.span(), m, None))?;
+        }
+        Ok((name, cfg))
+    }
+
+    // ---- Timeline ----
+
+    fn step(&self, s: &Spanned<format::Step>, names: &mut Names) -> Result<TimedAction> {
+        let step = s.get_ref();
+        let at_ms = self.time(&step.at)?.as_ms();
+        let action = self.action(s, names)?;
+        Ok(TimedAction {
+            at_ms,
+            action,
+            note: step.note.clone(),
+        })
+    }
+
+    fn broker_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<BrokerId> {
+        let Some(b) = &s.get_ref().broker else {
+            return self.err(
+                s.span(),
+                format!("action `{}` needs `broker = ID`", s.get_ref().action.get_ref()),
+                Some(format!("brokers are {:?}", names.brokers)),
+            );
+        };
+        let id = *b.get_ref();
+        if !names.brokers.contains(&(id as i32)) {
+            return self.err(
+                b.span(),
+                format!("unknown broker {id}"),
+                Some(format!("brokers are {:?}", names.brokers)),
+            );
+        }
+        Ok(BrokerId(id as i32))
+    }
+
+    fn node_ref(&self, v: &Spanned<String>, names: &Names) -> Result<NodeId> {
+        let s = v.get_ref().trim();
+        if s == "controller" {
+            return Ok(NodeId::Controller);
+        }
+        let id = s
+            .strip_prefix("broker")
+            .map(|r| r.trim_start_matches([' ', '-']).parse::<i32>());
+        if let Some(Ok(id)) = id {
+            if names.brokers.contains(&id) {
+                return Ok(NodeId::Broker(BrokerId(id)));
+            }
+        }
+        if let Some(i) = names.producers.iter().position(|p| p == s) {
+            return Ok(NodeId::Client(crate::kafka::types::ClientId(i as u32 + 1)));
+        }
+        let mut known: Vec<String> = vec!["controller".into()];
+        known.extend(names.brokers.iter().map(|b| format!("broker {b}")));
+        known.extend(names.producers.iter().cloned());
+        self.err(
+            v.span(),
+            format!("unknown node `{s}`"),
+            Some(format!("nodes are: {}", known.join(", "))),
+        )
+    }
+
+    fn step_node(&self, s: &Spanned<format::Step>, names: &Names) -> Result<NodeId> {
+        match (&s.get_ref().node, &s.get_ref().broker) {
+            (Some(n), _) => self.node_ref(n, names),
+            (None, Some(_)) => Ok(NodeId::Broker(self.broker_ref(s, names)?)),
+            (None, None) => self.err(
+                s.span(),
+                format!(
+                    "action `{}` needs `broker = ID` or `node = \"NAME\"`",
+                    s.get_ref().action.get_ref()
+                ),
+                None,
+            ),
+        }
+    }
+
+    fn action(&self, s: &Spanned<format::Step>, names: &mut Names) -> Result<Action> {
+        let step = s.get_ref();
+        let kind = step.action.get_ref().as_str();
+        Ok(match kind {
+            "crash" => {
+                let lose = step.lose_tail_records.as_ref().map_or(Ok(0), |v| {
+                    if *v.get_ref() < 0 {
+                        self.err(v.span(), "lose_tail_records cannot be negative", None)
+                    } else {
+                        Ok(*v.get_ref() as u64)
+                    }
+                })?;
+                Action::Crash {
+                    broker: self.broker_ref(s, names)?,
+                    lose_tail_records: lose,
+                }
+            }
+            "restart" => Action::Restart {
+                broker: self.broker_ref(s, names)?,
+            },
+            "shutdown" => Action::Shutdown {
+                broker: self.broker_ref(s, names)?,
+            },
+            "pause" => Action::Pause {
+                node: self.step_node(s, names)?,
+            },
+            "resume" => Action::Resume {
+                node: self.step_node(s, names)?,
+            },
+            "isolate" => Action::Isolate {
+                broker: self.broker_ref(s, names)?,
+            },
+            "cut" => {
+                let from = self.step_node(s, names)?;
+                let Some(to) = &step.to else {
+                    return self.err(s.span(), "action `cut` needs `to = \"NODE\"`", None);
+                };
+                Action::Cut {
+                    from,
+                    to: self.node_ref(to, names)?,
+                    both: !step.one_way.unwrap_or(false),
+                }
+            }
+            "heal" => Action::HealAll,
+            "link" => {
+                let between = match (&step.node, &step.to) {
+                    (Some(a), Some(b)) => Some((self.node_ref(a, names)?, self.node_ref(b, names)?)),
+                    _ => None,
+                };
+                let config = self.link(
+                    s.span(),
+                    step.latency_ms_min,
+                    step.latency_ms_max,
+                    step.loss,
+                    step.duplicate,
+                    LinkConfig::default(),
+                )?;
+                Action::Link { between, config }
+            }
+            "note" => Action::Note,
+            "produce" => self.produce(s, names)?,
+            _ => self.admin(s, kind, names)?,
+        })
+    }
+
+    fn topic_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
+        let Some(t) = &s.get_ref().topic else {
+            return self.err(
+                s.span(),
+                format!(
+                    "action `{}` needs `topic = \"NAME\"`",
+                    s.get_ref().action.get_ref()
+                ),
+                None,
+            );
+        };
+        if !names.topics.contains_key(t.get_ref()) {
+            let known: Vec<&str> = names.topics.keys().map(|k| k.as_str()).collect();
+            return self.err(
+                t.span(),
+                format!("unknown topic `{}`", t.get_ref()),
+                Some(suggest(t.get_ref(), &known)),
+            );
+        }
+        Ok(t.get_ref().clone())
+    }
+
+    fn produce(&self, s: &Spanned<format::Step>, names: &Names) -> Result<Action> {
+        let step = s.get_ref();
+        let Some(p) = &step.producer else {
+            return self.err(s.span(), "action `produce` needs `producer = \"NAME\"`", None);
+        };
+        if !names.producers.contains(p.get_ref()) {
+            let known: Vec<&str> = names.producers.iter().map(|p| p.as_str()).collect();
+            return self.err(
+                p.span(),
+                format!("unknown producer `{}`", p.get_ref()),
+                Some(suggest(p.get_ref(), &known)),
+            );
+        }
+        let topic = self.topic_ref(s, names)?;
+        let partitions = names.topics[&topic];
+        let partition = match &step.partition {
+            Some(v) if !(0..partitions as i64).contains(v.get_ref()) => {
+                return self.err(
+                    v.span(),
+                    format!(
+                        "topic `{topic}` has partitions 0..{}, got {}",
+                        partitions - 1,
+                        v.get_ref()
+                    ),
+                    None,
+                )
+            }
+            Some(v) => Some(*v.get_ref() as u32),
+            None => None,
+        };
+        let count = step
+            .count
+            .as_ref()
+            .map_or(Ok(1), |c| self.positive(c, "count", 100_000_000))? as u64;
+        let value_bytes =
+            step.value_bytes
+                .as_ref()
+                .map_or(Ok(100), |v| self.positive(v, "value_bytes", i32::MAX as i64))? as u32;
+        let interval_ms = match &step.interval_ms {
+            Some(v) if *v.get_ref() < 0 => return self.err(v.span(), "interval_ms cannot be negative", None),
+            Some(v) => *v.get_ref() as u64,
+            None => 0,
+        };
+        let template = SendRecord {
+            topic,
+            partition,
+            key: step.key.as_deref().map(Into::into),
+            value: Some(step.value.as_deref().unwrap_or("{i}").into()),
+            value_bytes,
+        };
+        let keys = step
+            .keys
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let workload = Workload {
+            template,
+            remaining: count,
+            sent: 0,
+            interval_us: interval_ms * 1000,
+            keys,
+        };
+        Ok(Action::Produce {
+            producer: p.get_ref().clone(),
+            workload,
+        })
+    }
+
+    fn admin(&self, s: &Spanned<format::Step>, kind: &str, names: &mut Names) -> Result<Action> {
+        let step = s.get_ref();
+        let op = match kind {
+            "create_topic" | "CreateTopics" => {
+                let Some(t) = &step.topic else {
+                    return self.err(s.span(), "CreateTopics needs `topic = \"NAME\"`", None);
+                };
+                let partitions = step.partitions.as_ref().map_or(Ok(1), |p| Ok(*p.get_ref()))?;
+                let rf = step
+                    .replication_factor
+                    .as_ref()
+                    .map_or(Ok(1), |p| Ok(*p.get_ref()))?;
+                if partitions > 0 {
+                    names
+                        .topics
+                        .entry(t.get_ref().clone())
+                        .or_insert(partitions as u32);
+                }
+                AdminOp::CreateTopics {
+                    name: t.get_ref().clone(),
+                    partitions: partitions.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+                    replication_factor: rf.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+                    configs: self.topic_configs(&step.config)?,
+                    start_index: step.start_index.as_ref().map(|v| (*v.get_ref()).max(0) as usize),
+                    assignment: None,
+                }
+            }
+            "delete_topic" | "DeleteTopics" => AdminOp::DeleteTopics {
+                name: self.topic_ref(s, names)?,
+            },
+            "create_partitions" | "CreatePartitions" => {
+                let name = self.topic_ref(s, names)?;
+                let Some(total) = &step.partitions else {
+                    return self.err(s.span(), "CreatePartitions needs `partitions = TOTAL`", None);
+                };
+                names
+                    .topics
+                    .insert(name.clone(), (*total.get_ref()).max(0) as u32);
+                AdminOp::CreatePartitions {
+                    name,
+                    total: *total.get_ref() as i32,
+                }
+            }
+            "delete_records" | "DeleteRecords" => {
+                let topic = self.topic_ref(s, names)?;
+                let partition = step.partition.as_ref().map_or(0, |p| *p.get_ref()).max(0) as u32;
+                AdminOp::DeleteRecords {
+                    topic,
+                    partition,
+                    before_offset: step.before_offset.unwrap_or(-1),
+                }
+            }
+            "describe_configs" | "DescribeConfigs" => AdminOp::DescribeConfigs {
+                name: self.topic_ref(s, names)?,
+            },
+            "alter_configs" | "IncrementalAlterConfigs" => AdminOp::IncrementalAlterConfigs {
+                name: self.topic_ref(s, names)?,
+                set: self.topic_configs(&step.config)?,
+                delete: step.delete_config.iter().map(|d| d.get_ref().clone()).collect(),
+            },
+            "describe_cluster" | "DescribeCluster" => AdminOp::DescribeCluster,
+            "list_topics" | "ListTopics" => AdminOp::ListTopics,
+            "describe_topics" | "DescribeTopics" => AdminOp::DescribeTopics {
+                names: vec![self.topic_ref(s, names)?],
+            },
+            "elect_leaders" | "ElectLeaders" => AdminOp::ElectLeaders {
+                name: step.topic.as_ref().map(|t| t.get_ref().clone()),
+            },
+            other => {
+                return self.err(
+                    step.action.span(),
+                    format!("unknown action `{other}`"),
+                    Some(suggest(other, ACTIONS)),
+                );
+            }
+        };
+        Ok(Action::Admin(op))
+    }
+
+    // ---- Expectations ----
+
+    fn expect(&self, e: &Spanned<format::Expect>, names: &Names, end: SimTime) -> Result<Expectation> {
+        let x = e.get_ref();
+        let at = match &x.at {
+            Some(t) => self.time(t)?,
+            None => end,
+        };
+        if at > end {
+            let span = x.at.as_ref().map_or(e.span(), |t| t.span());
+            return self.err(
+                span,
+                format!("expectation at {at} is after the end of the run ({end})"),
+                Some("raise [scenario] duration or move the instant".into()),
+            );
+        }
+        let window = self.window(x, end)?;
+        let count = Count {
+            exact: x.count.map(|v| v.max(0) as u64),
+            min: x.min.map(|v| v.max(0) as u64),
+            max: x.max.map(|v| v.max(0) as u64),
+        };
+        let check = self.check(e, names, window, count)?;
+        let (line, _) = (self.loc.error(e.span().start, "", None).line, 0);
+        Ok(Expectation {
+            at,
+            check,
+            note: x.note.clone(),
+            origin: format!("line {line}"),
+        })
+    }
+
+    fn window(&self, x: &format::Expect, end: SimTime) -> Result<(SimTime, SimTime)> {
+        let Some(b) = &x.between else {
+            return Ok((SimTime::ZERO, end));
+        };
+        let [from, to] = b.get_ref().as_slice() else {
+            return self.err(b.span(), "between takes two instants: [\"FROM\", \"TO\"]", None);
+        };
+        let from = parse_time(from).or_else(|m| self.err(b.span(), m, None))?;
+        let to = parse_time(to).or_else(|m| self.err(b.span(), m, None))?;
+        if to < from {
+            return self.err(b.span(), "the window ends before it starts", None);
+        }
+        Ok((from, to))
+    }
+
+    fn check(
+        &self,
+        e: &Spanned<format::Expect>,
+        names: &Names,
+        window: (SimTime, SimTime),
+        count: Count,
+    ) -> Result<Check> {
+        let x = e.get_ref();
+        if let Some(kind) = &x.event {
+            if !EVENT_KINDS.contains(&kind.get_ref().as_str()) {
+                return self.err(
+                    kind.span(),
+                    format!("unknown event type `{}`", kind.get_ref()),
+                    Some(suggest(kind.get_ref(), EVENT_KINDS)),
+                );
+            }
+            let fields = x
+                .where_
+                .iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect();
+            return Ok(Check::Events {
+                kind: kind.get_ref().clone(),
+                fields,
+                window,
+                count,
+            });
+        }
+        if let Some(p) = &x.producer {
+            if !names.producers.contains(p.get_ref()) {
+                let known: Vec<&str> = names.producers.iter().map(|s| s.as_str()).collect();
+                return self.err(
+                    p.span(),
+                    format!("unknown producer `{}`", p.get_ref()),
+                    Some(suggest(p.get_ref(), &known)),
+                );
+            }
+            let outcome = match &x.outcome {
+                Some(o) if ["acked", "failed", "retried"].contains(&o.get_ref().as_str()) => {
+                    o.get_ref().clone()
+                }
+                Some(o) => {
+                    return self.err(
+                        o.span(),
+                        format!("unknown outcome `{}`", o.get_ref()),
+                        Some("use acked, failed or retried".into()),
+                    )
+                }
+                None => {
+                    return self.err(
+                        e.span(),
+                        "a producer expectation needs `outcome = \"acked\" | \"failed\" | \"retried\"`",
+                        None,
+                    )
+                }
+            };
+            let error = x.error.as_ref().map(|er| self.error_code(er)).transpose()?;
+            return Ok(Check::Producer {
+                producer: p.get_ref().clone(),
+                outcome,
+                error,
+                window,
+                count,
+            });
+        }
+        if let Some(lost) = x.acked_write_lost {
+            let topic = match &x.partition {
+                Some(p) => Some(self.partition_ref(p, names)?.0),
+                None => None,
+            };
+            return Ok(Check::AckedWriteLost { topic, lost });
+        }
+        if let Some(c) = &x.checker {
+            if !crate::check::CHECKERS.contains(&c.get_ref().as_str()) {
+                return self.err(
+                    c.span(),
+                    format!("unknown checker `{}`", c.get_ref()),
+                    Some(suggest(c.get_ref(), crate::check::CHECKERS)),
+                );
+            }
+            return Ok(Check::Checker {
+                checker: c.get_ref().clone(),
+                violated: x.violated.unwrap_or(true),
+            });
+        }
+        if let Some(op) = &x.admin {
+            if !ADMIN_OPS.contains(&op.get_ref().as_str()) {
+                return self.err(
+                    op.span(),
+                    format!("unknown admin call `{}`", op.get_ref()),
+                    Some(suggest(op.get_ref(), ADMIN_OPS)),
+                );
+            }
+            let error = match &x.error {
+                Some(er) if er.get_ref() == "NONE" => None,
+                Some(er) => Some(self.error_code(er)?),
+                None => None,
+            };
+            return Ok(Check::Admin {
+                op: op.get_ref().clone(),
+                error,
+                count,
+            });
+        }
+        self.state_check(e, names)
+    }
+
+    fn state_check(&self, e: &Spanned<format::Expect>, names: &Names) -> Result<Check> {
+        let x = e.get_ref();
+        match (&x.partition, &x.broker) {
+            (Some(p), Some(b)) => {
+                let (topic, partition) = self.partition_ref(p, names)?;
+                let broker = self.known_broker(b, names)?;
+                let epoch_cache = x.epoch_cache.as_ref().map(|c| c.iter().map(|pair| (pair.first().copied().unwrap_or(-1) as i32, pair.get(1).copied().unwrap_or(-1))).collect());
+                Ok(Check::Replica { topic, partition, broker, log_end_offset: x.log_end_offset, high_watermark: x.high_watermark, log_start_offset: x.log_start_offset, epoch_cache, log: x.log.clone() })
+            }
+            (Some(p), None) => {
+                let (topic, partition) = self.partition_ref(p, names)?;
+                Ok(Check::Partition { topic, partition, leader: x.leader.map(|l| if l < 0 { None } else { Some(l as i32) }), isr: x.isr.as_ref().map(|v| v.iter().map(|b| *b as i32).collect()), leader_epoch: x.leader_epoch.map(|v| v as i32) })
+            }
+            (None, Some(b)) => {
+                let broker = self.known_broker(b, names)?;
+                let Some(l) = &x.liveness else { return self.err(e.span(), "a broker expectation needs `liveness`", Some("alive, crashed, stopped, paused or fenced".into())) };
+                if !["alive", "crashed", "stopped", "paused", "fenced"].contains(&l.get_ref().as_str()) {
+                    return self.err(l.span(), format!("unknown liveness `{}`", l.get_ref()), Some("alive, crashed, stopped, paused or fenced".into()));
+                }
+                Ok(Check::Broker { broker, liveness: l.get_ref().clone() })
+            }
+            (None, None) => self.err(e.span(), "this [[expect]] checks nothing", Some("set `partition` (and `broker`), `broker` + `liveness`, `event`, `producer`, `acked_write_lost`, `checker` or `admin`".into())),
+        }
+    }
+
+    fn known_broker(&self, b: &Spanned<i64>, names: &Names) -> Result<i32> {
+        let id = *b.get_ref() as i32;
+        if names.brokers.contains(&id) {
+            Ok(id)
+        } else {
+            self.err(
+                b.span(),
+                format!("unknown broker {}", b.get_ref()),
+                Some(format!("brokers are {:?}", names.brokers)),
+            )
+        }
+    }
+
+    fn partition_ref(&self, p: &Spanned<String>, names: &Names) -> Result<(String, u32)> {
+        let s = p.get_ref();
+        let parsed = s
+            .rsplit_once('-')
+            .and_then(|(t, n)| n.parse::<u32>().ok().map(|n| (t.to_string(), n)));
+        let Some((topic, n)) = parsed else {
+            return self.err(
+                p.span(),
+                format!("`{s}` is not a partition"),
+                Some("write it as TOPIC-N, e.g. \"orders-0\"".into()),
+            );
+        };
+        match names.topics.get(&topic) {
+            Some(count) if n < *count => Ok((topic, n)),
+            Some(count) => self.err(
+                p.span(),
+                format!("topic `{topic}` has partitions 0..{}", count - 1),
+                None,
+            ),
+            None => {
+                let known: Vec<&str> = names.topics.keys().map(|k| k.as_str()).collect();
+                self.err(
+                    p.span(),
+                    format!("unknown topic `{topic}`"),
+                    Some(suggest(&topic, &known)),
+                )
+            }
+        }
+    }
+
+    fn error_code(&self, e: &Spanned<String>) -> Result<ErrorCode> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == e.get_ref())
+            .map_or_else(
+                || {
+                    let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
+                    self.err(
+                        e.span(),
+                        format!("unknown error code `{}`", e.get_ref()),
+                        Some(suggest(e.get_ref(), &known)),
+                    )
+                },
+                Ok,
+            )
+    }
+}
+
+/// Every timeline action name.
+pub const ACTIONS: &[&str] = &[
+    "crash",
+    "restart",
+    "shutdown",
+    "pause",
+    "resume",
+    "isolate",
+    "cut",
+    "heal",
+    "link",
+    "produce",
+    "note",
+    "create_topic",
+    "delete_topic",
+    "create_partitions",
+    "delete_records",
+    "describe_configs",
+    "alter_configs",
+    "describe_cluster",
+    "list_topics",
+    "describe_topics",
+    "elect_leaders",
+];
+
+/// Admin call names as expectations use them.
+pub const ADMIN_OPS: &[&str] = &[
+    "CreateTopics",
+    "DeleteTopics",
+    "CreatePartitions",
+    "DeleteRecords",
+    "DescribeConfigs",
+    "IncrementalAlterConfigs",
+    "DescribeCluster",
+    "ListTopics",
+    "DescribeTopics",
+    "ElectLeaders",
+];
+
+/// Trace event types expectations may count.
+pub const EVENT_KINDS: &[&str] = &[
+    "Fault",
+    "Note",
+    "BrokerRegistered",
+    "BrokerFenced",
+    "BrokerUnfenced",
+    "LeaderElected",
+    "PartitionOffline",
+    "IsrChanged",
+    "BecomeLeader",
+    "BecomeFollower",
+    "Truncated",
+    "ProduceAcked",
+    "ProduceFailed",
+    "ProduceRetry",
+    "Admin",
+    "Violation",
+    "MessageDelivered",
+    "MessageDropped",
+];
+
+fn suggest(input: &str, known: &[&str]) -> String {
+    match closest_name(input, known) {
+        Some(s) => format!("did you mean `{s}`? (known: {})", known.join(", ")),
+        None => format!("known: {}", known.join(", ")),
+    }
+}
+
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s.clone()),
+        toml::Value::Integer(i) => serde_json::Value::from(*i),
+        toml::Value::Float(f) => serde_json::Value::from(*f),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+        toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
+        other => serde_json::Value::String(other.to_string()),
+    }
+}
+
+/// Parses a time: integer milliseconds, or `"1.5s"`, `"250ms"`, `"2m"`, `"1h"`.
+pub fn parse_time(t: &Time) -> std::result::Result<SimTime, String> {
+    match t {
+        Time::Ms(ms) if *ms >= 0 => Ok(SimTime::from_ms(*ms as u64)),
+        Time::Ms(ms) => Err(format!("a time cannot be negative, got {ms}")),
+        Time::Text(s) => {
+            let s = s.trim();
+            let split = s
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(s.len());
+            let (num, unit) = s.split_at(split);
+            let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a time"))?;
+            let factor_us = match unit.trim() {
+                "us" | "µs" => 1.0,
+                "ms" | "" => 1_000.0,
+                "s" => 1_000_000.0,
+                "m" | "min" => 60_000_000.0,
+                "h" => 3_600_000_000.0,
+                other => return Err(format!("unknown time unit `{other}` in `{s}`")),
+            };
+            Ok(SimTime((n * factor_us).round() as u64))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_with_units() {
+        assert_eq!(parse_time(&Time::Text("1.5s".into())), Ok(SimTime::from_ms(1500)));
+        assert_eq!(parse_time(&Time::Text("250ms".into())), Ok(SimTime::from_ms(250)));
+        assert_eq!(parse_time(&Time::Ms(7)), Ok(SimTime::from_ms(7)));
+        assert!(parse_time(&Time::Text("5 parsecs".into())).is_err());
+    }
+
+    #[test]
+    fn unknown_field_gets_a_suggestion() {
+        let help =
+            unknown_field_help("unknown field `partitons`, expected one of `name`, `partitions`, `config`");
+        assert!(help.unwrap().starts_with("did you mean `partitions`?"));
+    }
+}
