@@ -63,22 +63,14 @@ fn entries() -> Vec<Value> {
 
 #[test]
 fn every_implementation_in_the_corpus_is_accounted_for() {
-    let mut in_corpus: Vec<String> = entries()
-        .iter()
-        .map(|e| e["implementation"].as_str().expect("implementation").to_string())
-        .collect();
+    let mut in_corpus: Vec<String> =
+        entries().iter().map(|e| e["implementation"].as_str().expect("implementation").to_string()).collect();
     in_corpus.sort();
     in_corpus.dedup();
-    let mut covered: Vec<String> = PARTITIONER_IMPLEMENTATIONS
-        .iter()
-        .chain(PLACEMENT_IMPLEMENTATIONS)
-        .map(|s| s.to_string())
-        .collect();
+    let mut covered: Vec<String> =
+        PARTITIONER_IMPLEMENTATIONS.iter().chain(PLACEMENT_IMPLEMENTATIONS).map(|s| s.to_string()).collect();
     covered.sort();
-    assert_eq!(
-        in_corpus, covered,
-        "an implementation was added to or removed from the corpus"
-    );
+    assert_eq!(in_corpus, covered, "an implementation was added to or removed from the corpus");
 }
 
 #[test]
@@ -103,12 +95,7 @@ fn every_partitioner_row_matches() {
     }
     let summary: Vec<String> = passed.iter().map(|(name, n)| format!("{name}: {n}")).collect();
     println!("passing rows per implementation:\n  {}", summary.join("\n  "));
-    assert!(
-        failures.is_empty(),
-        "{} mismatching rows:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatching rows:\n{}", failures.len(), failures.join("\n"));
     for name in PARTITIONER_IMPLEMENTATIONS {
         assert!(passed.contains_key(*name), "no row of {name} was run");
     }
@@ -116,17 +103,11 @@ fn every_partitioner_row_matches() {
 
 /// Every field of `expected` must be in `got` with the same value.
 fn compare(expected: &Map<String, Value>, got: &Map<String, Value>) -> Result<(), String> {
-    let wrong: Vec<&String> = expected
-        .keys()
-        .filter(|k| got.get(*k) != expected.get(*k))
-        .collect();
+    let wrong: Vec<&String> = expected.keys().filter(|k| got.get(*k) != expected.get(*k)).collect();
     if wrong.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "got:      {} (differs in {wrong:?})",
-            Value::Object(got.clone())
-        ))
+        Err(format!("got:      {} (differs in {wrong:?})", Value::Object(got.clone())))
     }
 }
 
@@ -151,9 +132,7 @@ fn compute(implementation: &str, inputs: &Value) -> Result<Map<String, Value>, S
         name if name.starts_with("kafka-go-") => kafka_go_keyed(name, inputs)?,
         other => return Err(format!("no runner for implementation {other}")),
     };
-    got.as_object()
-        .cloned()
-        .ok_or_else(|| "runner returned a non-object".to_string())
+    got.as_object().cloned().ok_or_else(|| "runner returned a non-object".to_string())
 }
 
 fn java_keyed(inputs: &Value) -> Result<Value, String> {
@@ -170,27 +149,17 @@ fn java_keyed(inputs: &Value) -> Result<Value, String> {
 fn java_round_robin(inputs: &Value) -> Result<Value, String> {
     let partitions = uint_list(inputs, "partitions")?;
     let unavailable = uint_list(inputs, "unavailable_partitions")?;
-    let available: Vec<u32> = partitions
-        .iter()
-        .copied()
-        .filter(|p| !unavailable.contains(p))
-        .collect();
+    let available: Vec<u32> = partitions.iter().copied().filter(|p| !unavailable.contains(p)).collect();
     let mut rr = java::RoundRobinPartitioner::new();
     let n = partitions.len() as u32;
-    let sequence: Vec<u32> = (0..uint(inputs, "calls")?)
-        .map(|_| rr.partition(&available, n))
-        .collect();
+    let sequence: Vec<u32> = (0..uint(inputs, "calls")?).map(|_| rr.partition(&available, n)).collect();
     Ok(json!({ "sequence": sequence }))
 }
 
 fn java_sticky_uniform(inputs: &Value) -> Result<Value, String> {
     let partitions = uint_list(inputs, "partitions")?;
     let unavailable = uint_list(inputs, "unavailable_partitions")?;
-    let available: Vec<u32> = partitions
-        .iter()
-        .copied()
-        .filter(|p| !unavailable.contains(p))
-        .collect();
+    let available: Vec<u32> = partitions.iter().copied().filter(|p| !unavailable.contains(p)).collect();
     if available != uint_list(inputs, "available_order")? {
         return Err("available_order is not the partitions minus the unavailable ones".to_string());
     }
@@ -199,10 +168,7 @@ fn java_sticky_uniform(inputs: &Value) -> Result<Value, String> {
 }
 
 fn java_sticky_adaptive(inputs: &Value) -> Result<Value, String> {
-    let queue_sizes: Vec<i32> = int_list(inputs, "queue_sizes")?
-        .into_iter()
-        .map(|q| q as i32)
-        .collect();
+    let queue_sizes: Vec<i32> = int_list(inputs, "queue_sizes")?.into_iter().map(|q| q as i32).collect();
     let ids = uint_list(inputs, "partition_ids")?;
     let length = uint(inputs, "length")? as usize;
     let random = int(inputs, "random")? as i32;
@@ -269,10 +235,7 @@ fn kafka_go_keyed(name: &str, inputs: &Value) -> Result<Value, String> {
     let key = optional_key(inputs)?;
     let partitions = partition_list(inputs)?;
     let bytes = key.clone().unwrap_or_default();
-    let non_nil = || {
-        key.as_deref()
-            .ok_or_else(|| format!("{name} picks at random for a nil key"))
-    };
+    let non_nil = || key.as_deref().ok_or_else(|| format!("{name} picks at random for a nil key"));
     let random = || format!("{name} picks a random partition for this key");
     let got = match name {
         "kafka-go-hash" => {
@@ -317,9 +280,7 @@ fn check_kind_agrees(kind: PartitionerKind, key: Option<&[u8]>, n: u32, got: &Va
     let mut rng = NoRandomness;
     let by_partitioner = Partitioner::new(kind, 16_384).partition(key, 1, n, &[], &mut rng);
     if by_kind != expected || Some(by_partitioner) != expected {
-        return Err(format!(
-            "{kind}: partition_for_key gave {by_kind:?}, Partitioner gave {by_partitioner}"
-        ));
+        return Err(format!("{kind}: partition_for_key gave {by_kind:?}, Partitioner gave {by_partitioner}"));
     }
     Ok(())
 }
@@ -343,19 +304,15 @@ fn kafka_go_hash_nil_key(inputs: &Value) -> Result<Value, String> {
 
 fn sarama_round_robin(inputs: &Value) -> Result<Value, String> {
     let mut rr = sarama::RoundRobin::new();
-    let sequence: Vec<u32> = uint_list(inputs, "num_partitions_per_call")?
-        .into_iter()
-        .map(|n| rr.partition(n))
-        .collect();
+    let sequence: Vec<u32> =
+        uint_list(inputs, "num_partitions_per_call")?.into_iter().map(|n| rr.partition(n)).collect();
     Ok(json!({ "sequence": sequence }))
 }
 
 fn kafka_go_round_robin(inputs: &Value) -> Result<Value, String> {
     let partitions = partition_list(inputs)?;
     let mut rr = kafka_go::RoundRobin::new(int(inputs, "chunk_size")?);
-    let sequence: Vec<u32> = (0..uint(inputs, "calls")?)
-        .map(|_| rr.balance(&partitions))
-        .collect();
+    let sequence: Vec<u32> = (0..uint(inputs, "calls")?).map(|_| rr.balance(&partitions)).collect();
     Ok(json!({ "sequence": sequence }))
 }
 
@@ -392,16 +349,14 @@ impl RngCore for NoRandomness {
 // ---- reading inputs ----
 
 fn key_bytes(inputs: &Value) -> Result<Vec<u8>, String> {
-    optional_key(inputs)?
-        .ok_or_else(|| "this row needs a non-nil key".to_string())
-        .or_else(|e| {
-            // The hash-only rows give a nil key meaning Go's nil slice, which hashes as empty.
-            if inputs["key_is_nil"] == Value::Bool(true) {
-                Ok(Vec::new())
-            } else {
-                Err(e)
-            }
-        })
+    optional_key(inputs)?.ok_or_else(|| "this row needs a non-nil key".to_string()).or_else(|e| {
+        // The hash-only rows give a nil key meaning Go's nil slice, which hashes as empty.
+        if inputs["key_is_nil"] == Value::Bool(true) {
+            Ok(Vec::new())
+        } else {
+            Err(e)
+        }
+    })
 }
 
 /// `None` for a nil key (`key_is_nil: true` or `key_hex: null`), else the bytes of `key_hex`.
@@ -427,10 +382,8 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
 fn partition_list(inputs: &Value) -> Result<Vec<u32>, String> {
     match &inputs["partitions"] {
         Value::String(s) => {
-            let inner = s
-                .strip_prefix("range(")
-                .and_then(|r| r.strip_suffix(')'))
-                .ok_or(format!("bad {s:?}"))?;
+            let inner =
+                s.strip_prefix("range(").and_then(|r| r.strip_suffix(')')).ok_or(format!("bad {s:?}"))?;
             let (a, b) = inner.split_once(',').ok_or(format!("bad {s:?}"))?;
             let parse = |x: &str| x.trim().parse::<u32>().map_err(|e| format!("{s:?}: {e}"));
             Ok((parse(a)?..parse(b)?).collect())
@@ -444,9 +397,7 @@ fn is_range(partitions: &[u32]) -> bool {
 }
 
 fn int(inputs: &Value, field: &str) -> Result<i64, String> {
-    inputs[field]
-        .as_i64()
-        .ok_or_else(|| format!("{field} is not an integer"))
+    inputs[field].as_i64().ok_or_else(|| format!("{field} is not an integer"))
 }
 
 fn uint(inputs: &Value, field: &str) -> Result<u32, String> {
@@ -454,13 +405,8 @@ fn uint(inputs: &Value, field: &str) -> Result<u32, String> {
 }
 
 fn int_list(inputs: &Value, field: &str) -> Result<Vec<i64>, String> {
-    let items = inputs[field]
-        .as_array()
-        .ok_or_else(|| format!("{field} is not an array"))?;
-    items
-        .iter()
-        .map(|v| v.as_i64().ok_or_else(|| format!("{field} has a non-integer")))
-        .collect()
+    let items = inputs[field].as_array().ok_or_else(|| format!("{field} is not an array"))?;
+    items.iter().map(|v| v.as_i64().ok_or_else(|| format!("{field} has a non-integer"))).collect()
 }
 
 fn uint_list(inputs: &Value, field: &str) -> Result<Vec<u32>, String> {

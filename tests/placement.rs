@@ -50,21 +50,14 @@ fn every_admin_utils_row_matches() {
         let (inputs, expected) = (&entry["inputs"], &entry["expected"]);
         match run(name, inputs).map(|got| (got == *expected, got)) {
             Ok((true, _)) => *passed.entry(name).or_default() += 1,
-            Ok((false, got)) => failures.push(format!(
-                "{name}\n  inputs: {inputs}\n  expected: {expected}\n  got: {got}"
-            )),
-            Err(why) => failures.push(format!(
-                "{name}\n  inputs: {inputs}\n  expected: {expected}\n  {why}"
-            )),
+            Ok((false, got)) => {
+                failures.push(format!("{name}\n  inputs: {inputs}\n  expected: {expected}\n  got: {got}"))
+            }
+            Err(why) => failures.push(format!("{name}\n  inputs: {inputs}\n  expected: {expected}\n  {why}")),
         }
     }
     println!("passing rows per implementation: {passed:?}");
-    assert!(
-        failures.is_empty(),
-        "{} mismatching rows:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatching rows:\n{}", failures.len(), failures.join("\n"));
     for name in ADMIN_UTILS_IMPLEMENTATIONS {
         assert!(passed.contains_key(name), "no row of {name} was run");
     }
@@ -81,12 +74,7 @@ fn run(implementation: &str, inputs: &Value) -> Result<Value, String> {
             Ok(serde_json::json!({ "output": rack_alternated_broker_list(&racks) }))
         }
         "kafka-adminutils-replica-index" => {
-            let field = |f: &str| {
-                inputs[f]
-                    .as_u64()
-                    .map(|v| v as usize)
-                    .ok_or(format!("{f} missing"))
-            };
+            let field = |f: &str| inputs[f].as_u64().map(|v| v as usize).ok_or(format!("{f} missing"));
             let output = replica_index(
                 field("first_replica_index")?,
                 field("second_replica_shift")?,
@@ -146,10 +134,7 @@ fn brokers(inputs: &Value) -> Result<Vec<BrokerSpec>, String> {
     list.iter()
         .map(|b| {
             let id = b["id"].as_i64().ok_or("broker id missing")? as i32;
-            Ok(BrokerSpec {
-                id,
-                rack: b["rack"].as_str().map(str::to_string),
-            })
+            Ok(BrokerSpec { id, rack: b["rack"].as_str().map(str::to_string) })
         })
         .collect()
 }
@@ -177,10 +162,8 @@ fn every_striped_replica_placer_row_matches() {
         let outcome = run_striped(name, inputs).and_then(|got| {
             // Every expected field but the broker-list row's prose `note` must be reproduced.
             let fields = expected.as_object().ok_or("expected is not an object")?;
-            let wrong: Vec<&String> = fields
-                .keys()
-                .filter(|k| *k != "note" && got.get(*k) != fields.get(*k))
-                .collect();
+            let wrong: Vec<&String> =
+                fields.keys().filter(|k| *k != "note" && got.get(*k) != fields.get(*k)).collect();
             if wrong.is_empty() {
                 Ok(())
             } else {
@@ -189,42 +172,26 @@ fn every_striped_replica_placer_row_matches() {
         });
         match outcome {
             Ok(()) => *passed.entry(name).or_default() += 1,
-            Err(why) => failures.push(format!(
-                "{name}\n  inputs: {inputs}\n  expected: {expected}\n  {why}"
-            )),
+            Err(why) => failures.push(format!("{name}\n  inputs: {inputs}\n  expected: {expected}\n  {why}")),
         }
     }
     println!("passing rows per implementation: {passed:?}");
-    assert!(
-        failures.is_empty(),
-        "{} mismatching rows:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatching rows:\n{}", failures.len(), failures.join("\n"));
     for name in STRIPED_IMPLEMENTATIONS {
         assert!(passed.contains_key(name), "no row of {name} was run");
     }
 }
 
 fn run_striped(implementation: &str, inputs: &Value) -> Result<Value, String> {
-    let seed = || {
-        inputs["mock_random_seed"]
-            .as_i64()
-            .ok_or("mock_random_seed missing")
-    };
+    let seed = || inputs["mock_random_seed"].as_i64().ok_or("mock_random_seed missing");
     let int = |v: &Value| v.as_i64().map(|v| v as i32).ok_or("not an integer".to_string());
     match implementation {
         "kafka-striped-broker-list" => {
             let mut list = BrokerList::new();
-            for id in inputs["brokers_added"]
-                .as_array()
-                .ok_or("brokers_added missing")?
-            {
+            for id in inputs["brokers_added"].as_array().ok_or("brokers_added missing")? {
                 list.add(int(id)?);
             }
-            let epochs = inputs["next_calls_epochs"]
-                .as_array()
-                .ok_or("next_calls_epochs missing")?;
+            let epochs = inputs["next_calls_epochs"].as_array().ok_or("next_calls_epochs missing")?;
             let results: Vec<i32> = epochs
                 .iter()
                 .map(|e| Ok(list.next(int(e)? as u64).unwrap_or(-1)))
@@ -234,9 +201,7 @@ fn run_striped(implementation: &str, inputs: &Value) -> Result<Value, String> {
         "kafka-striped-rack-list" => {
             let mut random = MockRandom::new(seed()?);
             let mut racks = RackList::new(&mut random, &usable_brokers(inputs)?);
-            let calls = inputs["place_calls_replication_factor"]
-                .as_array()
-                .ok_or("calls missing")?;
+            let calls = inputs["place_calls_replication_factor"].as_array().ok_or("calls missing")?;
             let place_results: Vec<Value> = calls
                 .iter()
                 .map(|rf| Ok(placement_json(racks.place(int(rf)?, &mut random))))
@@ -284,10 +249,7 @@ fn placement_json<T: serde::Serialize>(result: Result<T, PlacementError>) -> Val
 fn replica_list_counts(assignment: &[Vec<i32>]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for replicas in assignment {
-        let key = format!(
-            "[{}]",
-            replicas.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
-        );
+        let key = format!("[{}]", replicas.iter().map(i32::to_string).collect::<Vec<_>>().join(","));
         *counts.entry(key).or_default() += 1;
     }
     counts
@@ -296,16 +258,10 @@ fn replica_list_counts(assignment: &[Vec<i32>]) -> BTreeMap<String, usize> {
 /// The exception StripedReplicaPlacer throws for each error, with its exact message.
 fn kraft_error(err: &PlacementError) -> String {
     let message = match err {
-        PlacementError::InvalidReplicationFactor {
-            replication_factor: rf,
-            ..
-        } if *rf <= 0 => {
+        PlacementError::InvalidReplicationFactor { replication_factor: rf, .. } if *rf <= 0 => {
             format!("Invalid replication factor {rf}: the replication factor must be positive.")
         }
-        PlacementError::InvalidReplicationFactor {
-            replication_factor: rf,
-            available_brokers: n,
-        } => {
+        PlacementError::InvalidReplicationFactor { replication_factor: rf, available_brokers: n } => {
             format!(
                 "The target replication factor of {rf} cannot be reached because only {n} broker(s) are \
                  registered."
@@ -333,22 +289,12 @@ fn usable_brokers(inputs: &Value) -> Result<Vec<UsableBroker>, String> {
 // ---- properties ----
 
 fn unracked(n: i32) -> Vec<BrokerSpec> {
-    (0..n)
-        .map(|id| BrokerSpec {
-            id: 100 + id,
-            rack: None,
-        })
-        .collect()
+    (0..n).map(|id| BrokerSpec { id: 100 + id, rack: None }).collect()
 }
 
 /// `n` brokers over `racks` racks, assigned round-robin (`broker i` on rack `i % racks`).
 fn racked(n: i32, racks: i32) -> Vec<BrokerSpec> {
-    (0..n)
-        .map(|id| BrokerSpec {
-            id: 100 + id,
-            rack: Some(format!("rack-{}", id % racks)),
-        })
-        .collect()
+    (0..n).map(|id| BrokerSpec { id: 100 + id, rack: Some(format!("rack-{}", id % racks)) }).collect()
 }
 
 /// Every input shape small enough to enumerate: (brokers, partitions, replication factor, start, shift,
@@ -359,9 +305,7 @@ fn small_inputs() -> impl Iterator<Item = (i32, i32, i32, usize, usize, i32)> {
             (1..=n).flat_map(move |rf| {
                 (0..n as usize).flat_map(move |start| {
                     (0..n as usize).flat_map(move |shift| {
-                        [-1, 0, 3, n]
-                            .into_iter()
-                            .map(move |first| (n, partitions, rf, start, shift, first))
+                        [-1, 0, 3, n].into_iter().map(move |first| (n, partitions, rf, start, shift, first))
                     })
                 })
             })
@@ -383,15 +327,8 @@ fn assert_well_formed(
     for replicas in assignment {
         let distinct: BTreeSet<i32> = replicas.iter().copied().collect();
         assert_eq!(replicas.len(), rf as usize, "{label}: {replicas:?}");
-        assert_eq!(
-            distinct.len(),
-            replicas.len(),
-            "{label}: two replicas on one broker in {replicas:?}"
-        );
-        assert!(
-            distinct.is_subset(&ids),
-            "{label}: unknown broker in {replicas:?}"
-        );
+        assert_eq!(distinct.len(), replicas.len(), "{label}: two replicas on one broker in {replicas:?}");
+        assert!(distinct.is_subset(&ids), "{label}: unknown broker in {replicas:?}");
     }
 }
 
@@ -428,10 +365,7 @@ fn rack_unaware_properties_hold_for_every_small_input() {
         // visits every broker once: so whole aligned rounds give every broker exactly rf replicas.
         if first.max(0) % n == 0 && partitions % n == 0 {
             let replicas = per_broker(&brokers, assignment.iter().flatten().copied());
-            assert!(
-                replicas.iter().all(|&c| c == (partitions / n * rf) as usize),
-                "{label}: {replicas:?}"
-            );
+            assert!(replicas.iter().all(|&c| c == (partitions / n * rf) as usize), "{label}: {replicas:?}");
         }
     }
 }
@@ -447,19 +381,13 @@ fn rack_aware_properties_hold_for_every_small_input() {
             let assignment = assign_replicas_to_brokers(&brokers, partitions, rf, start, shift, first)
                 .expect("valid input");
             assert_well_formed(&brokers, &assignment, partitions, rf, &label);
-            let rack_of: BTreeMap<i32, &str> = brokers
-                .iter()
-                .map(|b| (b.id, b.rack.as_deref().unwrap_or_default()))
-                .collect();
+            let rack_of: BTreeMap<i32, &str> =
+                brokers.iter().map(|b| (b.id, b.rack.as_deref().unwrap_or_default())).collect();
             // AdminUtils Javadoc: with at least as many replicas as racks every rack gets a replica; with
             // fewer, each rack gets at most one.
             for replicas in &assignment {
                 let used: BTreeSet<&str> = replicas.iter().map(|id| rack_of[id]).collect();
-                assert_eq!(
-                    used.len(),
-                    (rf as usize).min(racks as usize),
-                    "{label}: {replicas:?}"
-                );
+                assert_eq!(used.len(), (rf as usize).min(racks as usize), "{label}: {replicas:?}");
             }
             let leaders = per_broker(&brokers, assignment.iter().map(|r| r[0]));
             assert!(spread(&leaders) <= 1, "{label}: leaders {leaders:?}");
@@ -505,9 +433,7 @@ fn replication_factor_above_the_broker_count_is_refused() {
                 let text = err.to_string();
                 assert!(text.contains("INVALID_REPLICATION_FACTOR"), "{text}");
                 assert!(
-                    text.contains(&format!(
-                        "replication factor {rf} larger than available brokers {n}"
-                    )),
+                    text.contains(&format!("replication factor {rf} larger than available brokers {n}")),
                     "{text}"
                 );
             }

@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "kafkasim",
-    version,
-    about = "A deterministic simulator of an Apache Kafka cluster"
-)]
+#[command(name = "kafkasim", version, about = "A deterministic simulator of an Apache Kafka cluster")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,45 +82,17 @@ fn main() -> ExitCode {
         Err(err) => err.exit(),
     };
     let result = match parsed.command {
-        Command::Partition {
-            partitioner,
-            partitions,
-            keys,
-            key_hex,
-        } => {
-            let sub = matches
-                .subcommand_matches("partition")
-                .expect("clap matched partition");
+        Command::Partition { partitioner, partitions, keys, key_hex } => {
+            let sub = matches.subcommand_matches("partition").expect("clap matched partition");
             let keys = keys_in_input_order(sub, keys, key_hex);
-            cli::partition::run(&cli::partition::PartitionArgs {
-                partitioner,
-                partitions,
-                keys,
-            })
+            cli::partition::run(&cli::partition::PartitionArgs { partitioner, partitions, keys })
         }
         Command::Assign { case } => cli::assign::run(&case),
-        Command::Run {
-            scenario,
-            seed,
-            until,
-            trace,
-            json,
-            hash,
-        } => cli::run::execute(&cli::run::RunArgs {
-            scenario,
-            seed,
-            until,
-            trace,
-            json,
-            hash,
-        }),
+        Command::Run { scenario, seed, until, trace, json, hash } => {
+            cli::run::execute(&cli::run::RunArgs { scenario, seed, until, trace, json, hash })
+        }
         Command::Check { paths } => return finish_check(cli::check::execute(&paths)),
-        Command::Explore {
-            scenario,
-            seeds,
-            faults,
-            jobs,
-        } => {
+        Command::Explore { scenario, seeds, faults, jobs } => {
             return finish_check(cli::explore::execute(&cli::explore::ExploreArgs {
                 scenario,
                 seeds,
@@ -138,18 +106,10 @@ fn main() -> ExitCode {
 
 /// Interleaves positional keys and `--key-hex` keys in the order they were typed.
 fn keys_in_input_order(m: &clap::ArgMatches, keys: Vec<String>, hex: Vec<String>) -> Vec<KeyArg> {
-    let utf8_idx = m
-        .indices_of("keys")
-        .map(|i| i.collect::<Vec<_>>())
-        .unwrap_or_default();
-    let hex_idx = m
-        .indices_of("key_hex")
-        .map(|i| i.collect::<Vec<_>>())
-        .unwrap_or_default();
-    let mut all: Vec<(usize, KeyArg)> = utf8_idx
-        .into_iter()
-        .zip(keys.into_iter().map(KeyArg::Utf8))
-        .collect();
+    let utf8_idx = m.indices_of("keys").map(|i| i.collect::<Vec<_>>()).unwrap_or_default();
+    let hex_idx = m.indices_of("key_hex").map(|i| i.collect::<Vec<_>>()).unwrap_or_default();
+    let mut all: Vec<(usize, KeyArg)> =
+        utf8_idx.into_iter().zip(keys.into_iter().map(KeyArg::Utf8)).collect();
     all.extend(hex_idx.into_iter().zip(hex.into_iter().map(KeyArg::Hex)));
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, k)| k).collect()

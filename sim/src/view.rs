@@ -143,10 +143,8 @@ pub fn view(world: &World) -> ClusterView {
                 .map(|b| {
                     let logs = world.broker_logs(*b);
                     let log = logs.iter().find(|(t, _)| *t == tp).map(|(_, l)| *l);
-                    let believes_leader = world
-                        .broker(*b)
-                        .and_then(|br| br.partitions.get(&tp))
-                        .is_some_and(|r| r.is_leader());
+                    let believes_leader =
+                        world.broker(*b).and_then(|br| br.partitions.get(&tp)).is_some_and(|r| r.is_leader());
                     let role = if world.broker(*b).is_none() {
                         "offline"
                     } else if p.leader == Some(*b) {
@@ -164,10 +162,7 @@ pub fn view(world: &World) -> ClusterView {
                         high_watermark: log.map_or(0, |l| l.high_watermark()),
                         log_start_offset: log.map_or(0, |l| l.log_start_offset()),
                         epoch_cache: log.map_or(Vec::new(), |l| {
-                            l.epoch_cache()
-                                .iter()
-                                .map(|e| (e.epoch, e.start_offset))
-                                .collect()
+                            l.epoch_cache().iter().map(|e| (e.epoch, e.start_offset)).collect()
                         }),
                     }
                 })
@@ -199,11 +194,7 @@ pub fn view(world: &World) -> ClusterView {
             Client::Admin(_) => None,
         })
         .collect();
-    let cut_links = world
-        .network
-        .cuts()
-        .map(|(a, b)| (world.node_name(*a), world.node_name(*b)))
-        .collect();
+    let cut_links = world.network.cuts().map(|(a, b)| (world.node_name(*a), world.node_name(*b))).collect();
     ClusterView {
         time_us: world.now().0,
         time: world.now().to_string(),

@@ -28,20 +28,9 @@ impl Checker for AckedDurable {
         let mut leader_changed = false;
         for e in new_events {
             match &e.kind {
-                TraceKind::ProduceAcked {
-                    partition,
-                    base_offset,
-                    records,
-                    acks: -1,
-                    ..
-                } => {
+                TraceKind::ProduceAcked { partition, base_offset, records, acks: -1, .. } => {
                     let list = self.acked.entry(partition.clone()).or_default();
-                    list.extend(
-                        records
-                            .iter()
-                            .enumerate()
-                            .map(|(i, r)| (base_offset + i as Offset, *r)),
-                    );
+                    list.extend(records.iter().enumerate().map(|(i, r)| (base_offset + i as Offset, *r)));
                 }
                 TraceKind::BecomeLeader { .. }
                 | TraceKind::LeaderElected { .. }
@@ -96,25 +85,14 @@ impl Checker for AckedDurable {
 pub fn lost_acked_records(world: &World, topic: Option<&str>) -> Vec<String> {
     let mut lost = Vec::new();
     for e in world.trace().events() {
-        let TraceKind::ProduceAcked {
-            producer,
-            partition,
-            base_offset,
-            records,
-            acks,
-        } = &e.kind
-        else {
+        let TraceKind::ProduceAcked { producer, partition, base_offset, records, acks } = &e.kind else {
             continue;
         };
         if topic.is_some_and(|t| !partition.starts_with(&format!("{t}-"))) {
             continue;
         }
         for (i, id) in records.iter().enumerate() {
-            let offset = if *base_offset >= 0 {
-                Some(base_offset + i as Offset)
-            } else {
-                None
-            };
+            let offset = if *base_offset >= 0 { Some(base_offset + i as Offset) } else { None };
             if !record_survives(world, partition, offset, *id) {
                 let at = offset.map_or("(acks=0: no offset)".to_string(), |o| format!("offset {o}"));
                 lost.push(format!(

@@ -90,12 +90,7 @@ impl Checkers {
             Box::new(one_leader_per_epoch::OneLeaderPerEpoch::default()),
             Box::new(strong_isr::StrongIsr),
         ];
-        Self {
-            list,
-            done: BTreeSet::new(),
-            cursor: 0,
-            report: CheckReport::default(),
-        }
+        Self { list, done: BTreeSet::new(), cursor: 0, report: CheckReport::default() }
     }
 
     /// Runs every checker that has not failed yet on the world's latest step. New violations are also written to
@@ -111,23 +106,27 @@ impl Checkers {
             }
             if let Some(message) = c.after_step(world, &new) {
                 self.done.insert(c.name());
-                found.push(Violation {
-                    checker: c.name(),
-                    message,
-                    step: world.steps(),
-                    at: world.now(),
-                });
+                found.push(Violation { checker: c.name(), message, step: world.steps(), at: world.now() });
             }
         }
         for v in found {
-            world.record(TraceKind::Violation {
-                checker: v.checker,
-                message: v.message.clone(),
-            });
+            world.record(TraceKind::Violation { checker: v.checker, message: v.message.clone() });
             self.cursor += 1;
             self.report.violations.push(v);
         }
     }
+}
+
+/// Partitions that lost committed data on purpose: an unclean election, or a crash that lost a log's unflushed
+/// tail. Agreement below the high watermark cannot hold for them afterwards.
+pub(crate) fn lossy_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
+    let mut set = unclean_partitions(events);
+    for e in events {
+        if let TraceKind::LogTailLost { partitions, .. } = &e.kind {
+            set.extend(partitions.iter().cloned());
+        }
+    }
+    set
 }
 
 /// Partitions that had an unclean election: the durability promises do not hold for them after it.
@@ -148,10 +147,7 @@ pub(crate) fn unclean_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
 /// Every partition with its controller-side leader and ISR.
 pub(crate) fn partitions(world: &World) -> Vec<(Tp, String, Option<BrokerId>, Vec<BrokerId>)> {
     let image = &world.controller.image;
-    image
-        .partitions()
-        .map(|(tp, p)| (tp, image.tp_name(tp), p.leader, p.isr.clone()))
-        .collect()
+    image.partitions().map(|(tp, p)| (tp, image.tp_name(tp), p.leader, p.isr.clone())).collect()
 }
 
 #[allow(dead_code)]

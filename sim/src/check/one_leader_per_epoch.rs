@@ -23,13 +23,7 @@ impl Checker for OneLeaderPerEpoch {
 
     fn after_step(&mut self, _world: &World, new: &[TraceEvent]) -> Option<String> {
         for e in new {
-            if let TraceKind::BecomeLeader {
-                broker,
-                partition,
-                leader_epoch,
-                ..
-            } = &e.kind
-            {
+            if let TraceKind::BecomeLeader { broker, partition, leader_epoch, .. } = &e.kind {
                 let key = (partition.clone(), *leader_epoch);
                 match self.leaders.get(&key) {
                     Some(other) if other != broker => {

@@ -1,9 +1,9 @@
 //! Replicas agree below the high watermark: every record a replica holds below its own high watermark is the
 //! record the current leader holds at that offset (same epoch, same producer record). This is what lets a
 //! consumer read committed data from any replica; KIP-101 and KIP-279 fixed ways it used to break.
-//! Partitions with an unclean election are exempt from then on.
+//! Partitions with an unclean election or a lost log tail are exempt from then on.
 
-use super::{partitions, unclean_partitions, Checker};
+use super::{lossy_partitions, partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::world::World;
 use crate::kafka::types::{BrokerId, Offset, Tp};
@@ -27,10 +27,10 @@ impl Checker for ReplicasAgree {
     fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
         self.elections.extend(
             new.iter()
-                .filter(|e| matches!(e.kind, TraceKind::LeaderElected { .. }))
+                .filter(|e| matches!(e.kind, TraceKind::LeaderElected { .. } | TraceKind::LogTailLost { .. }))
                 .cloned(),
         );
-        let unclean = unclean_partitions(&self.elections);
+        let unclean = lossy_partitions(&self.elections);
         for (tp, name, leader, _) in partitions(world) {
             let Some(leader) = leader else { continue };
             let Some(lb) = world.broker(leader) else { continue };
@@ -46,13 +46,8 @@ impl Checker for ReplicasAgree {
                 };
                 let Some(p) = b.partitions.get(&tp) else { continue };
                 let hw = p.log.high_watermark();
-                let from = self
-                    .checked
-                    .get(&(*id, tp))
-                    .copied()
-                    .unwrap_or(0)
-                    .min(hw)
-                    .max(p.log.log_start_offset());
+                let from =
+                    self.checked.get(&(*id, tp)).copied().unwrap_or(0).min(hw).max(p.log.log_start_offset());
                 for o in from..hw {
                     let ours = p.log.record_at(o);
                     let theirs = lp.log.record_at(o);

@@ -1,6 +1,6 @@
 //! `StrongIsr` (`KafkaReplication.tla` L328-340): every record below the high watermark of any broker that
 //! believes it leads a partition (zombies included) is on every member of the controller's ISR.
-//! Partitions with an unclean election are exempt.
+//! Partitions with an unclean election or a lost log tail are exempt.
 
 use super::{partitions, Checker};
 use crate::engine::trace::TraceEvent;
@@ -24,7 +24,7 @@ impl Checker for StrongIsr {
         if new.is_empty() {
             return None;
         }
-        let unclean = super::unclean_partitions(world.trace().events());
+        let unclean = super::lossy_partitions(world.trace().events());
         for (tp, name, _, isr) in partitions(world) {
             if unclean.contains(&name) {
                 continue;
@@ -40,10 +40,7 @@ impl Checker for StrongIsr {
                     let Some((_, log)) = logs.iter().find(|(t, _)| *t == tp) else {
                         continue;
                     };
-                    for o in (hw - WINDOW)
-                        .max(log.log_start_offset())
-                        .max(lp.log.log_start_offset())..hw
-                    {
+                    for o in (hw - WINDOW).max(log.log_start_offset()).max(lp.log.log_start_offset())..hw {
                         let want = lp.log.record_at(o).map(|(e, r)| (e, r.id));
                         let have = log.record_at(o).map(|(e, r)| (e, r.id));
                         if want != have {

@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The scenario files under the given paths (directories: their `*.toml`, sorted). Default: `scenarios/`.
 pub fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, CliError> {
-    let paths: Vec<String> = if paths.is_empty() {
-        vec!["scenarios".to_string()]
-    } else {
-        paths.to_vec()
-    };
+    let paths: Vec<String> = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths.to_vec() };
     let mut files = Vec::new();
     for p in paths {
         let path = Path::new(&p);
@@ -36,10 +32,7 @@ pub fn render_verdicts(report: &RunReport) -> String {
     let mut out = String::new();
     for (e, v) in &report.verdicts {
         let mark = if v.ok { "ok  " } else { "FAIL" };
-        out.push_str(&format!(
-            "  {mark} expect ({}) at {}: {}\n",
-            e.origin, e.at, v.message
-        ));
+        out.push_str(&format!("  {mark} expect ({}) at {}: {}\n", e.origin, e.at, v.message));
         if let (false, Some(note)) = (v.ok, &e.note) {
             out.push_str(&format!("       note: {note}\n"));
         }
@@ -69,12 +62,7 @@ pub fn execute(paths: &[String]) -> Result<(String, bool), CliError> {
         };
         let report = run(
             &scenario,
-            RunOptions {
-                seed: scenario.seed,
-                until: None,
-                level: TraceLevel::Summary,
-                checkers: true,
-            },
+            RunOptions { seed: scenario.seed, until: None, level: TraceLevel::Summary, checkers: true },
         );
         let ok = report.passed();
         all_ok &= ok;
@@ -87,11 +75,7 @@ pub fn execute(paths: &[String]) -> Result<(String, bool), CliError> {
         ));
         if !ok {
             out.push_str(&render_verdicts(&report));
-            out.push_str(&format!(
-                "  reproduce: kafkasim run {} --seed {}\n",
-                file.display(),
-                scenario.seed
-            ));
+            out.push_str(&format!("  reproduce: kafkasim run {} --seed {}\n", file.display(), scenario.seed));
         }
     }
     if !bad_input.is_empty() {

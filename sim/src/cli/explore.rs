@@ -45,17 +45,11 @@ pub struct SeedResult {
 
 /// Parses `A..B` or `N`.
 pub fn parse_seeds(s: &str) -> Result<(u64, u64), CliError> {
-    let bad = || {
-        CliError::bad_input(format!(
-            "--seeds takes A..B (e.g. 0..1000) or one seed, got `{s}`"
-        ))
-    };
+    let bad = || CliError::bad_input(format!("--seeds takes A..B (e.g. 0..1000) or one seed, got `{s}`"));
     match s.split_once("..") {
         Some((a, b)) => {
-            let (a, b) = (
-                a.trim().parse::<u64>().map_err(|_| bad())?,
-                b.trim().parse::<u64>().map_err(|_| bad())?,
-            );
+            let (a, b) =
+                (a.trim().parse::<u64>().map_err(|_| bad())?, b.trim().parse::<u64>().map_err(|_| bad())?);
             if b <= a {
                 return Err(CliError::bad_input(format!(
                     "--seeds {s} is empty: the end must be larger than the start"
@@ -88,29 +82,15 @@ pub fn inject_faults(world: &mut World, profile: &str, duration_ms: u64) {
         let length = uniform_inclusive(rng, 500, (duration_ms / 3).max(1_000));
         let end = (start + length).min(duration_ms.saturating_sub(500));
         let (begin, finish) = match kind {
-            0 => (
-                Action::Crash {
-                    broker,
-                    lose_tail_records: 0,
-                },
-                Action::Restart { broker },
-            ),
+            0 => (Action::Crash { broker, lose_tail_records: 0 }, Action::Restart { broker }),
             1 => (Action::Isolate { broker }, Action::HealAll),
             _ => {
                 let node = crate::engine::NodeId::Broker(broker);
                 (Action::Pause { node }, Action::Resume { node })
             }
         };
-        planned.push(TimedAction {
-            at_ms: start,
-            action: begin,
-            note: Some("explore: random fault".into()),
-        });
-        planned.push(TimedAction {
-            at_ms: end,
-            action: finish,
-            note: None,
-        });
+        planned.push(TimedAction { at_ms: start, action: begin, note: Some("explore: random fault".into()) });
+        planned.push(TimedAction { at_ms: end, action: finish, note: None });
     }
     for a in planned {
         world.schedule(a);
@@ -128,10 +108,7 @@ pub fn run_seed(text: &str, file: &str, seed: u64, profile: &str) -> Result<Seed
         .expectations
         .iter()
         .filter_map(|e| match &e.check {
-            Check::Checker {
-                checker,
-                violated: true,
-            } => Some(checker.as_str()),
+            Check::Checker { checker, violated: true } => Some(checker.as_str()),
             _ => None,
         })
         .collect();
@@ -142,11 +119,7 @@ pub fn run_seed(text: &str, file: &str, seed: u64, profile: &str) -> Result<Seed
         .filter(|v| !expected.contains(&v.checker))
         .map(|v| (v.checker.to_string(), v.message.clone(), v.at.to_string()))
         .collect();
-    Ok(SeedResult {
-        seed,
-        violations,
-        steps: world.steps(),
-    })
+    Ok(SeedResult { seed, violations, steps: world.steps() })
 }
 
 /// Runs every seed in parallel; returns the report and whether no violation was found.
@@ -165,10 +138,8 @@ pub fn execute(args: &ExploreArgs) -> Result<(String, bool), CliError> {
         .map_err(|e| CliError::bad_input(format!("cannot read {file}: {e}")))?;
     // Parse once up front so a bad file is reported once, with exit code 2.
     parse(&file, &text).map_err(|e| CliError::bad_input(e.to_string()))?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let next = AtomicU64::new(from);
     let results = Mutex::new(Vec::new());
     let total = to - from;
@@ -186,11 +157,8 @@ pub fn execute(args: &ExploreArgs) -> Result<(String, bool), CliError> {
             });
         }
     });
-    let mut results: Vec<SeedResult> = results
-        .into_inner()
-        .expect("workers finished")
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let mut results: Vec<SeedResult> =
+        results.into_inner().expect("workers finished").into_iter().collect::<Result<_, _>>()?;
     results.sort_by_key(|r| r.seed);
     Ok(render(&results, &file, &args.faults))
 }
@@ -202,12 +170,8 @@ fn progress(done: u64, total: u64) {
     }
     let width = 30;
     let filled = (done * width / total.max(1)) as usize;
-    let _ = write!(
-        err,
-        "\r[{}{}] {done}/{total} seeds",
-        "=".repeat(filled),
-        " ".repeat(width as usize - filled)
-    );
+    let _ =
+        write!(err, "\r[{}{}] {done}/{total} seeds", "=".repeat(filled), " ".repeat(width as usize - filled));
     if done == total {
         let _ = writeln!(err);
     }
@@ -218,15 +182,9 @@ fn render(results: &[SeedResult], file: &str, profile: &str) -> (String, bool) {
     let bad: Vec<&SeedResult> = results.iter().filter(|r| !r.violations.is_empty()).collect();
     for r in &bad {
         for (checker, message, at) in &r.violations {
-            out.push_str(&format!(
-                "seed {}: {checker} violated at {at}: {message}\n",
-                r.seed
-            ));
+            out.push_str(&format!("seed {}: {checker} violated at {at}: {message}\n", r.seed));
         }
-        out.push_str(&format!(
-            "  replay: kafkasim explore {file} --seeds {} --faults {profile}\n",
-            r.seed
-        ));
+        out.push_str(&format!("  replay: kafkasim explore {file} --seeds {} --faults {profile}\n", r.seed));
     }
     let steps: u64 = results.iter().map(|r| r.steps).sum();
     out.push_str(&format!(

@@ -18,10 +18,7 @@ pub struct CliError {
 impl CliError {
     /// Bad input from the user: exit code 2.
     pub fn bad_input(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 2,
-        }
+        Self { message: message.into(), exit_code: 2 }
     }
 }
 

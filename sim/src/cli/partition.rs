@@ -39,26 +39,11 @@ const TABLE_COLUMNS: &[PartitionerKind] = &[
 
 /// partitioners.json implementations that are not key partitioners, and what to use instead.
 const NOT_PARTITIONERS: &[(&str, &str)] = &[
-    (
-        "java-murmur2",
-        "is the murmur2 hash itself; use java-default-keyed-partition",
-    ),
-    (
-        "sarama-murmur2-hash",
-        "is the murmur2 hash itself; use sarama-murmur2",
-    ),
-    (
-        "kafka-go-murmur2-hash",
-        "is the murmur2 hash itself; use kafka-go-murmur2",
-    ),
-    (
-        "java-topositive",
-        "is Utils.toPositive, not a partitioner; use java-default-keyed-partition",
-    ),
-    (
-        "java-mock-random",
-        "is Kafka's test random generator, not a partitioner",
-    ),
+    ("java-murmur2", "is the murmur2 hash itself; use java-default-keyed-partition"),
+    ("sarama-murmur2-hash", "is the murmur2 hash itself; use sarama-murmur2"),
+    ("kafka-go-murmur2-hash", "is the murmur2 hash itself; use kafka-go-murmur2"),
+    ("java-topositive", "is Utils.toPositive, not a partitioner; use java-default-keyed-partition"),
+    ("java-mock-random", "is Kafka's test random generator, not a partitioner"),
 ];
 
 /// Returns the text to print: one partition per key, in input order, or the `all` table.
@@ -82,16 +67,14 @@ pub fn run(args: &PartitionArgs) -> Result<String, CliError> {
     let kind = keyed_kind(&args.partitioner)?;
     let mut out = String::new();
     for (i, key) in keys.iter().enumerate() {
-        let partition = kind
-            .partition_for_key(Some(key), args.partitions)
-            .ok_or_else(|| {
-                CliError::bad_input(format!(
+        let partition = kind.partition_for_key(Some(key), args.partitions).ok_or_else(|| {
+            CliError::bad_input(format!(
                 "{} treats key {} ({}) as no key and picks a random partition, so it cannot answer for it",
                 kind.name(),
                 i + 1,
                 describe(&args.keys[i]),
             ))
-            })?;
+        })?;
         out.push_str(&format!("{partition}\n"));
     }
     Ok(out)
@@ -139,29 +122,21 @@ fn keyless_behaviour(kind: PartitionerKind) -> &'static str {
 /// An unknown name: the nearest valid one, and every name this command answers for.
 fn unknown(name: &str, normalized: &str) -> CliError {
     let keyed = keyed_names();
-    let hint = closest_name(normalized, &keyed)
-        .map(|s| format!(" (did you mean \"{s}\"?)"))
-        .unwrap_or_default();
-    CliError::bad_input(format!(
-        "unknown partitioner \"{name}\"{hint}; valid names: {}",
-        keyed.join(", ")
-    ))
+    let hint =
+        closest_name(normalized, &keyed).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
+    CliError::bad_input(format!("unknown partitioner \"{name}\"{hint}; valid names: {}", keyed.join(", ")))
 }
 
 /// `all` and the partitioner names whose choice a key decides.
 fn keyed_names() -> Vec<&'static str> {
     let keyed = |n: &&str| n.parse::<PartitionerKind>().is_ok_and(|k| k.uses_keys()) && !n.contains("sticky");
-    std::iter::once("all")
-        .chain(NAMES.iter().copied().filter(keyed))
-        .collect()
+    std::iter::once("all").chain(NAMES.iter().copied().filter(keyed)).collect()
 }
 
 /// Decodes every key, reporting the first bad `--key-hex` with its position and the reason.
 fn decode_keys(keys: &[KeyArg]) -> Result<Vec<Vec<u8>>, CliError> {
     if keys.is_empty() {
-        return Err(CliError::bad_input(
-            "no keys given: pass one or more KEY arguments or --key-hex HEX",
-        ));
+        return Err(CliError::bad_input("no keys given: pass one or more KEY arguments or --key-hex HEX"));
     }
     keys.iter()
         .enumerate()
@@ -175,24 +150,14 @@ fn decode_keys(keys: &[KeyArg]) -> Result<Vec<Vec<u8>>, CliError> {
 
 /// Hex digits, two per byte, either case, with an optional `0x` prefix.
 fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
-    let digits = hex
-        .strip_prefix("0x")
-        .or_else(|| hex.strip_prefix("0X"))
-        .unwrap_or(hex);
+    let digits = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X")).unwrap_or(hex);
     if let Some((pos, c)) = digits.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(format!("'{c}' at position {} is not a hex digit", pos + 1));
     }
     if digits.len() % 2 != 0 {
-        return Err(format!(
-            "odd number of hex digits ({}); each byte needs two",
-            digits.len()
-        ));
+        return Err(format!("odd number of hex digits ({}); each byte needs two", digits.len()));
     }
-    Ok(digits
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1]))
-        .collect())
+    Ok(digits.as_bytes().chunks(2).map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1])).collect())
 }
 
 fn hex_value(digit: u8) -> u8 {
@@ -219,30 +184,21 @@ fn table(keys: &[Vec<u8>], args: &[KeyArg], num_partitions: u32) -> String {
         .collect()];
     for (key, arg) in keys.iter().zip(args) {
         let cells =
-            TABLE_COLUMNS
-                .iter()
-                .map(|kind| match kind.partition_for_key(Some(key), num_partitions) {
-                    Some(p) => p.to_string(),
-                    None => "random".to_string(),
-                });
+            TABLE_COLUMNS.iter().map(|kind| match kind.partition_for_key(Some(key), num_partitions) {
+                Some(p) => p.to_string(),
+                None => "random".to_string(),
+            });
         rows.push(std::iter::once(describe(arg)).chain(cells).collect());
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(c, (cell, &w))| {
-                if c == 0 {
-                    format!("{cell:<w$}")
-                } else {
-                    format!("{cell:>w$}")
-                }
-            })
+            .map(|(c, (cell, &w))| if c == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
@@ -255,11 +211,7 @@ mod tests {
     use super::*;
 
     fn args(partitioner: &str, partitions: u32, keys: Vec<KeyArg>) -> PartitionArgs {
-        PartitionArgs {
-            partitioner: partitioner.to_string(),
-            partitions,
-            keys,
-        }
+        PartitionArgs { partitioner: partitioner.to_string(), partitions, keys }
     }
 
     fn utf8(s: &str) -> KeyArg {
@@ -279,11 +231,8 @@ mod tests {
     #[test]
     fn one_line_per_key_in_input_order() {
         // partitions.json: murmur2 partitions of "21"/2 = 0, "foobar" = 3 of 5; hex 666f6f626172 is "foobar".
-        let a = args(
-            "java-default-keyed-partition",
-            5,
-            vec![utf8("foobar"), hex("3231"), hex("666F6F626172")],
-        );
+        let a =
+            args("java-default-keyed-partition", 5, vec![utf8("foobar"), hex("3231"), hex("666F6F626172")]);
         let expected: Vec<String> = ["foobar", "21", "foobar"]
             .iter()
             .map(|k| crate::kafka::partitioner::java::partition_for_key(k.as_bytes(), 5).to_string())
@@ -294,22 +243,10 @@ mod tests {
     #[test]
     fn known_vectors() {
         // sarama TestConsistentCRCHashPartitioner and the MinInt32 FNV key.
-        assert_eq!(
-            run(&args("sarama-consistent-crc-hash", 100, vec![utf8("SheetJS")])).expect("ok"),
-            "26\n"
-        );
-        assert_eq!(
-            run(&args("sarama-hash", 50, vec![utf8("1468509572224")])).expect("ok"),
-            "48\n"
-        );
-        assert_eq!(
-            run(&args("sarama_reference_hash", 50, vec![utf8("1468509572224")])).expect("ok"),
-            "0\n"
-        );
-        assert_eq!(
-            run(&args("kafka-go-murmur2", 1000, vec![utf8("")])).expect("ok"),
-            "681\n"
-        );
+        assert_eq!(run(&args("sarama-consistent-crc-hash", 100, vec![utf8("SheetJS")])).expect("ok"), "26\n");
+        assert_eq!(run(&args("sarama-hash", 50, vec![utf8("1468509572224")])).expect("ok"), "48\n");
+        assert_eq!(run(&args("sarama_reference_hash", 50, vec![utf8("1468509572224")])).expect("ok"), "0\n");
+        assert_eq!(run(&args("kafka-go-murmur2", 1000, vec![utf8("")])).expect("ok"), "681\n");
     }
 
     #[test]
@@ -318,22 +255,13 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 3, "{out}");
         assert!(lines[0].starts_with("key"), "{out}");
-        for api in [
-            "java BuiltInPartitioner",
-            "sarama.NewHashPartitioner",
-            "kafka-go Murmur2Balancer{}",
-        ] {
+        for api in ["java BuiltInPartitioner", "sarama.NewHashPartitioner", "kafka-go Murmur2Balancer{}"] {
             assert!(lines[0].contains(api), "{out}");
         }
         assert!(lines[1].starts_with("\"SheetJS\""), "{out}");
-        assert!(
-            lines[2].contains("random"),
-            "kafka-go CRC32Balancer{{}} treats an empty key as none: {out}"
-        );
+        assert!(lines[2].contains("random"), "kafka-go CRC32Balancer{{}} treats an empty key as none: {out}");
         assert_eq!(lines[0].len(), lines[1].len(), "aligned: {out}");
-        let crc_column = lines[0]
-            .find("sarama.NewConsistentCRCHashPartitioner")
-            .expect("column");
+        let crc_column = lines[0].find("sarama.NewConsistentCRCHashPartitioner").expect("column");
         let width = "sarama.NewConsistentCRCHashPartitioner".len();
         assert_eq!(lines[1][crc_column..crc_column + width].trim(), "26", "{out}");
     }
@@ -344,10 +272,7 @@ mod tests {
         assert!(msg.contains("unknown partitioner \"sarama-hsah\""), "{msg}");
         assert!(msg.contains("did you mean \"sarama-hash\"?"), "{msg}");
         assert!(msg.contains("kafka-go-murmur2"), "{msg}");
-        assert!(
-            !msg.contains("round-robin"),
-            "only names that can answer per key are listed: {msg}"
-        );
+        assert!(!msg.contains("round-robin"), "only names that can answer per key are listed: {msg}");
     }
 
     #[test]
@@ -358,21 +283,14 @@ mod tests {
     #[test]
     fn bad_hex_names_the_argument_and_the_reason() {
         let msg = error(&args("sarama-hash", 3, vec![utf8("a"), hex("abc")]));
-        assert!(
-            msg.contains("key 2 (--key-hex \"abc\")") && msg.contains("odd number"),
-            "{msg}"
-        );
+        assert!(msg.contains("key 2 (--key-hex \"abc\")") && msg.contains("odd number"), "{msg}");
         let msg = error(&args("sarama-hash", 3, vec![hex("zz")]));
         assert!(msg.contains("'z' at position 1 is not a hex digit"), "{msg}");
     }
 
     #[test]
     fn stateful_partitioners_say_why_they_cannot_answer() {
-        for name in [
-            "sarama-round-robin",
-            "kafka-go-least-bytes",
-            "java-round-robin-partitioner",
-        ] {
+        for name in ["sarama-round-robin", "kafka-go-least-bytes", "java-round-robin-partitioner"] {
             let msg = error(&args(name, 3, vec![utf8("k")]));
             assert!(msg.contains("cannot answer per key"), "{name}: {msg}");
         }

@@ -36,15 +36,7 @@ pub fn execute(args: &RunArgs) -> Result<String, CliError> {
         ),
         None => None,
     };
-    let report = run(
-        &scenario,
-        RunOptions {
-            seed,
-            until,
-            level: TraceLevel::Full,
-            checkers: true,
-        },
-    );
+    let report = run(&scenario, RunOptions { seed, until, level: TraceLevel::Full, checkers: true });
     if let Some(file) = &args.trace {
         std::fs::write(file, report.world.trace().to_jsonl())
             .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", file.display())))?;
@@ -67,21 +59,10 @@ pub fn execute(args: &RunArgs) -> Result<String, CliError> {
                 .collect::<Vec<_>>(),
             "view": view(&report.world),
         });
-        return Ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json).expect("serialisable")
-        ));
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&json).expect("serialisable")));
     }
     let mut out = format!("# {} (seed {seed})\n", scenario.name);
-    for e in report
-        .world
-        .trace()
-        .events()
-        .iter()
-        .filter(|e| e.kind.is_readable())
-    {
-        out.push_str(&format!("[{:>9}] {}\n", e.at.to_string(), e.kind.describe()));
-    }
+    out.push_str(&crate::scenario::run::readable_timeline(&report.world));
     out.push('\n');
     out.push_str(&render_text(&view(&report.world)));
     out.push_str(&super::check::render_verdicts(&report));

@@ -13,10 +13,7 @@ use serde::Serialize;
 pub enum Action {
     /// The broker's process dies: in-memory state is lost, its log survives, minus the last
     /// `lose_tail_records` records of each partition (a page cache that was never flushed).
-    Crash {
-        broker: BrokerId,
-        lose_tail_records: u64,
-    },
+    Crash { broker: BrokerId, lose_tail_records: u64 },
     /// A crashed or stopped broker starts again with what its disk kept.
     Restart { broker: BrokerId },
     /// Controlled shutdown: the controller moves leadership away, then the broker stops.
@@ -32,10 +29,7 @@ pub enum Action {
     /// Restore every cut link.
     HealAll,
     /// Set the behaviour of links (all of them when `between` is `None`).
-    Link {
-        between: Option<(NodeId, NodeId)>,
-        config: LinkConfig,
-    },
+    Link { between: Option<(NodeId, NodeId)>, config: LinkConfig },
     /// Start a producer workload.
     Produce { producer: String, workload: Workload },
     /// An admin call.
@@ -48,14 +42,8 @@ impl Action {
     /// A one-line description for the trace.
     pub fn describe(&self) -> String {
         match self {
-            Action::Crash {
-                broker,
-                lose_tail_records: 0,
-            } => format!("broker {broker} crashes"),
-            Action::Crash {
-                broker,
-                lose_tail_records,
-            } => {
+            Action::Crash { broker, lose_tail_records: 0 } => format!("broker {broker} crashes"),
+            Action::Crash { broker, lose_tail_records } => {
                 format!("broker {broker} crashes and loses the last {lose_tail_records} unflushed record(s) of each log")
             }
             Action::Restart { broker } => format!("broker {broker} restarts"),
@@ -64,20 +52,10 @@ impl Action {
             Action::Resume { node } => format!("{node} resumes"),
             Action::Isolate { broker } => format!("broker {broker} is cut off from every other node"),
             Action::Cut { from, to, both: true } => format!("link {from} ↔ {to} is cut"),
-            Action::Cut {
-                from,
-                to,
-                both: false,
-            } => format!("link {from} → {to} is cut (one way)"),
+            Action::Cut { from, to, both: false } => format!("link {from} → {to} is cut (one way)"),
             Action::HealAll => "network healed: every cut link is restored".to_string(),
-            Action::Link {
-                between: None,
-                config,
-            } => format!("every link: {}", link(config)),
-            Action::Link {
-                between: Some((a, b)),
-                config,
-            } => format!("link {a} → {b}: {}", link(config)),
+            Action::Link { between: None, config } => format!("every link: {}", link(config)),
+            Action::Link { between: Some((a, b)), config } => format!("link {a} → {b}: {}", link(config)),
             Action::Produce { producer, workload } => format!(
                 "{producer} starts sending {} record(s) to {}",
                 workload.remaining, workload.template.topic

@@ -51,18 +51,24 @@ pub enum Timer {
     ProduceExpire { correlation: u64, from: NodeId },
     /// Broker: the replica fetcher for a leader may fetch again (after an error backoff).
     FetcherWake { leader: BrokerId, generation: u64 },
+    /// Broker: a follower's fetch got no answer within `replica.socket.timeout.ms`; send a new one.
+    FetchTimeout { leader: BrokerId, correlation: u64 },
     /// Controller: look for brokers whose session expired.
     SessionCheck,
     /// Controller: check leader balance (`leader.imbalance.check.interval.seconds`).
     LeaderImbalanceCheck,
     /// Producer: `linger.ms` elapsed for a partition's open batch.
     Linger { tp: Tp, batch: u64 },
+    /// Producer: a batch reached `delivery.timeout.ms` since it was created.
+    DeliveryTimeout { tp: Tp, batch: u64 },
     /// Client: no answer to a request within `request.timeout.ms`.
     RequestTimeout { correlation: u64 },
     /// Producer: `retry.backoff.ms` elapsed for a partition.
     RetryBackoff { tp: Tp },
-    /// Client: refresh metadata (`metadata.max.age.ms`, or after an error).
+    /// Client: refresh metadata (`metadata.max.age.ms`).
     MetadataRefresh,
+    /// Client: ask for metadata again after a failed or unhelpful attempt (`retry.backoff.ms`).
+    MetadataRetry,
     /// Producer: the next record of a workload is due.
     Workload { task: u32 },
 }
@@ -93,13 +99,7 @@ pub struct Effects {
 impl Effects {
     /// Empty effects for a run recording at `level`.
     pub fn new(level: TraceLevel) -> Self {
-        Self {
-            sends: Vec::new(),
-            timers: Vec::new(),
-            trace: Vec::new(),
-            stop: false,
-            level,
-        }
+        Self { sends: Vec::new(), timers: Vec::new(), trace: Vec::new(), stop: false, level }
     }
 
     /// Queues a message.

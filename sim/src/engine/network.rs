@@ -25,12 +25,7 @@ pub struct LinkConfig {
 impl Default for LinkConfig {
     /// A data-centre link: 0.5–1.5 ms one way, no loss.
     fn default() -> Self {
-        Self {
-            latency_us_min: 500,
-            latency_us_max: 1500,
-            loss: 0.0,
-            duplicate: 0.0,
-        }
+        Self { latency_us_min: 500, latency_us_max: 1500, loss: 0.0, duplicate: 0.0 }
     }
 }
 
@@ -94,11 +89,8 @@ impl Network {
             return Delivery::Dropped("lost on the link");
         }
         let first = self.fifo_time(now, from, to, &cfg, rng);
-        let dup = if chance(rng, cfg.duplicate) {
-            Some(self.fifo_time(now, from, to, &cfg, rng))
-        } else {
-            None
-        };
+        let dup =
+            if chance(rng, cfg.duplicate) { Some(self.fifo_time(now, from, to, &cfg, rng)) } else { None };
         Delivery::At(first, dup)
     }
 
@@ -110,11 +102,7 @@ impl Network {
         cfg: &LinkConfig,
         rng: &mut dyn RngCore,
     ) -> SimTime {
-        let latency = uniform_inclusive(
-            rng,
-            cfg.latency_us_min,
-            cfg.latency_us_max.max(cfg.latency_us_min),
-        );
+        let latency = uniform_inclusive(rng, cfg.latency_us_min, cfg.latency_us_max.max(cfg.latency_us_min));
         let last = self.last_delivery.entry((from, to)).or_insert(SimTime::ZERO);
         let at = (now + latency).max(*last);
         *last = at;

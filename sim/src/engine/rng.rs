@@ -97,10 +97,7 @@ mod tests {
         // Drawing from another stream must not change what the network stream gives next.
         b.get(Stream::Faults).next_u64();
         assert_eq!(x, b.get(Stream::Network).next_u64());
-        assert_ne!(
-            a.get(Stream::Network).next_u64(),
-            a.get(Stream::Faults).next_u64()
-        );
+        assert_ne!(a.get(Stream::Network).next_u64(), a.get(Stream::Faults).next_u64());
     }
 
     #[test]

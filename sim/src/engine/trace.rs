@@ -36,19 +36,9 @@ pub enum ElectionKind {
 #[serde(tag = "type")]
 pub enum TraceKind {
     /// A message reached its destination and was handled.
-    MessageDelivered {
-        from: String,
-        to: String,
-        kind: &'static str,
-        summary: String,
-    },
+    MessageDelivered { from: String, to: String, kind: &'static str, summary: String },
     /// A message was dropped: cut link, loss, or a crashed destination.
-    MessageDropped {
-        from: String,
-        to: String,
-        kind: &'static str,
-        reason: &'static str,
-    },
+    MessageDropped { from: String, to: String, kind: &'static str, reason: &'static str },
     /// A timer fired.
     TimerFired { node: String, timer: String },
     /// A fault or repair injected by the scenario or the explorer.
@@ -59,6 +49,8 @@ pub enum TraceKind {
     BrokerRegistered { broker: BrokerId },
     /// The controller fenced a broker: no heartbeat within `broker.session.timeout.ms`, or controlled shutdown.
     BrokerFenced { broker: BrokerId, reason: String },
+    /// The controller began a broker's controlled shutdown: it moves the broker's leadership away first.
+    ControlledShutdown { broker: BrokerId },
     /// The controller unfenced a broker: it heartbeats again.
     BrokerUnfenced { broker: BrokerId },
     /// The controller chose a leader (`ControllerElectLeader`).
@@ -71,25 +63,11 @@ pub enum TraceKind {
         previous_leader: Option<BrokerId>,
     },
     /// No replica may lead: the partition is offline until one returns (`leader = -1`).
-    PartitionOffline {
-        partition: String,
-        leader_epoch: LeaderEpoch,
-        isr: Vec<BrokerId>,
-    },
+    PartitionOffline { partition: String, leader_epoch: LeaderEpoch, isr: Vec<BrokerId> },
     /// The ISR changed (the controller committed an AlterPartition or fenced a broker).
-    IsrChanged {
-        partition: String,
-        isr: Vec<BrokerId>,
-        previous: Vec<BrokerId>,
-        reason: String,
-    },
+    IsrChanged { partition: String, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: String },
     /// A broker started leading a partition (`BecomeLeader`).
-    BecomeLeader {
-        broker: BrokerId,
-        partition: String,
-        leader_epoch: LeaderEpoch,
-        log_end_offset: Offset,
-    },
+    BecomeLeader { broker: BrokerId, partition: String, leader_epoch: LeaderEpoch, log_end_offset: Offset },
     /// A broker started following a leader (`BecomeFollower`).
     BecomeFollower {
         broker: BrokerId,
@@ -98,19 +76,11 @@ pub enum TraceKind {
         leader_epoch: LeaderEpoch,
     },
     /// A follower truncated its log (`BecomeFollowerAndTruncateTo`): records at or after `to` are gone.
-    Truncated {
-        broker: BrokerId,
-        partition: String,
-        from_leo: Offset,
-        to: Offset,
-        reason: String,
-    },
+    Truncated { broker: BrokerId, partition: String, from_leo: Offset, to: Offset, reason: String },
+    /// A crash lost the unflushed tail of a broker's logs: these partitions lost records on it.
+    LogTailLost { broker: BrokerId, partitions: Vec<String>, records: u64 },
     /// A leader's high watermark moved (full level only).
-    HighWatermark {
-        broker: BrokerId,
-        partition: String,
-        high_watermark: Offset,
-    },
+    HighWatermark { broker: BrokerId, partition: String, high_watermark: Offset },
     /// A producer's records were acknowledged at `base_offset..`.
     ProduceAcked {
         producer: String,
@@ -120,26 +90,11 @@ pub enum TraceKind {
         acks: i16,
     },
     /// A producer's records failed for good.
-    ProduceFailed {
-        producer: String,
-        partition: String,
-        records: Vec<RecordId>,
-        error: ErrorCode,
-    },
+    ProduceFailed { producer: String, partition: String, records: Vec<RecordId>, error: ErrorCode },
     /// A producer will retry a batch after an error.
-    ProduceRetry {
-        producer: String,
-        partition: String,
-        error: ErrorCode,
-        attempt: u32,
-    },
+    ProduceRetry { producer: String, partition: String, error: ErrorCode, attempt: u32 },
     /// An admin call's result.
-    Admin {
-        op: &'static str,
-        request: String,
-        error: Option<ErrorCode>,
-        message: String,
-    },
+    Admin { op: &'static str, request: String, error: Option<ErrorCode>, message: String },
     /// An invariant checker found a violation.
     Violation { checker: &'static str, message: String },
 }
@@ -156,6 +111,7 @@ impl TraceKind {
             TraceKind::BrokerRegistered { .. } => "BrokerRegistered",
             TraceKind::BrokerFenced { .. } => "BrokerFenced",
             TraceKind::BrokerUnfenced { .. } => "BrokerUnfenced",
+            TraceKind::ControlledShutdown { .. } => "ControlledShutdown",
             TraceKind::LeaderElected { .. } => "LeaderElected",
             TraceKind::PartitionOffline { .. } => "PartitionOffline",
             TraceKind::IsrChanged { .. } => "IsrChanged",
@@ -163,6 +119,7 @@ impl TraceKind {
             TraceKind::BecomeFollower { .. } => "BecomeFollower",
             TraceKind::Truncated { .. } => "Truncated",
             TraceKind::HighWatermark { .. } => "HighWatermark",
+            TraceKind::LogTailLost { .. } => "LogTailLost",
             TraceKind::ProduceAcked { .. } => "ProduceAcked",
             TraceKind::ProduceFailed { .. } => "ProduceFailed",
             TraceKind::ProduceRetry { .. } => "ProduceRetry",
@@ -197,6 +154,9 @@ impl TraceKind {
             TraceKind::BrokerRegistered { broker } => format!("controller registers broker {broker}"),
             TraceKind::BrokerFenced { broker, reason } => format!("controller fences broker {broker}: {reason}"),
             TraceKind::BrokerUnfenced { broker } => format!("controller unfences broker {broker}"),
+            TraceKind::ControlledShutdown { broker } => {
+                format!("controller starts the controlled shutdown of broker {broker}: moving its leadership away")
+            }
             TraceKind::LeaderElected { partition, leader, leader_epoch, election, isr, previous_leader } => {
                 describe_election(partition, *leader, *leader_epoch, *election, isr, *previous_leader)
             }
@@ -220,6 +180,10 @@ impl TraceKind {
                 "broker {broker} truncates {partition} from LEO {from_leo} to {to}: {reason}; offsets {to}..{} \
                  are gone from it",
                 from_leo - 1
+            ),
+            TraceKind::LogTailLost { broker, partitions, records } => format!(
+                "broker {broker} lost the last {records} record(s) of {} with its page cache",
+                partitions.join(", ")
             ),
             TraceKind::HighWatermark { broker, partition, high_watermark } => {
                 format!("broker {broker}: {partition} high watermark {high_watermark}")
@@ -316,11 +280,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 impl Trace {
     /// An empty trace recording at `level`.
     pub fn new(level: TraceLevel) -> Self {
-        Self {
-            level,
-            events: Vec::new(),
-            hash: FNV_OFFSET,
-        }
+        Self { level, events: Vec::new(), hash: FNV_OFFSET }
     }
 
     /// The level.
@@ -385,16 +345,8 @@ mod tests {
 
     #[test]
     fn hash_depends_on_content_and_order() {
-        let a = TraceEvent {
-            step: 1,
-            at: SimTime(5),
-            kind: TraceKind::Note { text: "a".into() },
-        };
-        let b = TraceEvent {
-            step: 2,
-            at: SimTime(6),
-            kind: TraceKind::Note { text: "b".into() },
-        };
+        let a = TraceEvent { step: 1, at: SimTime(5), kind: TraceKind::Note { text: "a".into() } };
+        let b = TraceEvent { step: 2, at: SimTime(6), kind: TraceKind::Note { text: "b".into() } };
         let mut t1 = Trace::new(TraceLevel::Summary);
         t1.record(a.clone());
         t1.record(b.clone());
@@ -409,11 +361,8 @@ mod tests {
 
     #[test]
     fn json_line_is_flat_and_tagged() {
-        let e = TraceEvent {
-            step: 3,
-            at: SimTime(7),
-            kind: TraceKind::BrokerRegistered { broker: BrokerId(2) },
-        };
+        let e =
+            TraceEvent { step: 3, at: SimTime(7), kind: TraceKind::BrokerRegistered { broker: BrokerId(2) } };
         let line = serde_json::to_string(&e).unwrap();
         assert_eq!(line, r#"{"step":3,"at":7,"type":"BrokerRegistered","broker":2}"#);
     }

@@ -26,18 +26,9 @@ use std::rc::Rc;
 enum Event {
     /// A message arrives. `incarnation` is the destination's at send time: a message sent to a process that
     /// has since restarted belonged to a dead connection and is dropped.
-    Deliver {
-        from: NodeId,
-        to: NodeId,
-        incarnation: u64,
-        msg: Msg,
-    },
+    Deliver { from: NodeId, to: NodeId, incarnation: u64, msg: Msg },
     /// A node's timer fires (timers die with the process that set them).
-    Timer {
-        node: NodeId,
-        incarnation: u64,
-        timer: Timer,
-    },
+    Timer { node: NodeId, incarnation: u64, timer: Timer },
     /// A timeline action (index into the world's actions).
     Action(usize),
 }
@@ -48,10 +39,7 @@ pub enum BrokerSlot {
     /// Running.
     Up(Box<Broker>),
     /// Not running; its disk.
-    Down {
-        storage: BrokerStorage,
-        stopped_cleanly: bool,
-    },
+    Down { storage: BrokerStorage, stopped_cleanly: bool },
 }
 
 /// A client node.
@@ -107,20 +95,8 @@ impl World {
         let placement = ChaCha8Rng::seed_from_u64(rng.get(Stream::Placement).next_u64());
         let config = Rc::new(config);
         let mut lifecycle = BTreeMap::new();
-        lifecycle.insert(
-            NodeId::Controller,
-            Lifecycle {
-                incarnation: 1,
-                ..Lifecycle::default()
-            },
-        );
-        lifecycle.insert(
-            NodeId::Client(ClientId(0)),
-            Lifecycle {
-                incarnation: 1,
-                ..Lifecycle::default()
-            },
-        );
+        lifecycle.insert(NodeId::Controller, Lifecycle { incarnation: 1, ..Lifecycle::default() });
+        lifecycle.insert(NodeId::Client(ClientId(0)), Lifecycle { incarnation: 1, ..Lifecycle::default() });
         Self {
             now: SimTime::ZERO,
             step: 0,
@@ -171,13 +147,7 @@ impl World {
         self.racks.insert(id, rack.clone());
         let broker = Broker::new(id, rack, 1, Rc::clone(&self.config), BrokerStorage::default());
         self.brokers.insert(id, BrokerSlot::Up(Box::new(broker)));
-        self.lifecycle.insert(
-            NodeId::Broker(id),
-            Lifecycle {
-                incarnation: 1,
-                ..Lifecycle::default()
-            },
-        );
+        self.lifecycle.insert(NodeId::Broker(id), Lifecycle { incarnation: 1, ..Lifecycle::default() });
     }
 
     /// Adds a producer; returns its id.
@@ -197,22 +167,13 @@ impl World {
             rng,
         ))));
         self.client_names.push(name.to_string());
-        self.lifecycle.insert(
-            NodeId::Client(id),
-            Lifecycle {
-                incarnation: 1,
-                ..Lifecycle::default()
-            },
-        );
+        self.lifecycle.insert(NodeId::Client(id), Lifecycle { incarnation: 1, ..Lifecycle::default() });
         id
     }
 
     /// The id of the client with this name.
     pub fn client_id(&self, name: &str) -> Option<ClientId> {
-        self.client_names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| ClientId(i as u32))
+        self.client_names.iter().position(|n| n == name).map(|i| ClientId(i as u32))
     }
 
     /// The admin client.
@@ -273,17 +234,8 @@ impl World {
         self.now = at;
         self.step += 1;
         match event {
-            Event::Deliver {
-                from,
-                to,
-                incarnation,
-                msg,
-            } => self.deliver(from, to, incarnation, msg),
-            Event::Timer {
-                node,
-                incarnation,
-                timer,
-            } => self.fire(node, incarnation, timer),
+            Event::Deliver { from, to, incarnation, msg } => self.deliver(from, to, incarnation, msg),
+            Event::Timer { node, incarnation, timer } => self.fire(node, incarnation, timer),
             Event::Action(i) => self.run_action(i),
         }
         true
@@ -318,12 +270,7 @@ impl World {
             return;
         }
         if self.lifecycle.get(&to).is_some_and(|l| l.paused) {
-            let ev = Event::Deliver {
-                from,
-                to,
-                incarnation,
-                msg,
-            };
+            let ev = Event::Deliver { from, to, incarnation, msg };
             self.node_state(to).expect("exists").deferred.push(ev);
             return;
         }
@@ -347,21 +294,11 @@ impl World {
             return;
         }
         if l.paused {
-            self.node_state(node)
-                .expect("exists")
-                .deferred
-                .push(Event::Timer {
-                    node,
-                    incarnation,
-                    timer,
-                });
+            self.node_state(node).expect("exists").deferred.push(Event::Timer { node, incarnation, timer });
             return;
         }
         if self.trace.level() >= TraceLevel::Full {
-            let kind = TraceKind::TimerFired {
-                node: self.node_name(node),
-                timer: format!("{timer:?}"),
-            };
+            let kind = TraceKind::TimerFired { node: self.node_name(node), timer: format!("{timer:?}") };
             self.record(kind);
         }
         self.dispatch(node, Input::Timer(timer));
@@ -400,14 +337,7 @@ impl World {
             self.record(kind);
         }
         for (at, timer) in out.timers {
-            self.queue.push(
-                at,
-                Event::Timer {
-                    node: from,
-                    incarnation,
-                    timer,
-                },
-            );
+            self.queue.push(at, Event::Timer { node: from, incarnation, timer });
         }
         for (to, msg, delay) in out.sends {
             self.send(from, to, msg, delay);
@@ -417,32 +347,13 @@ impl World {
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, delay_us: u64) {
         let incarnation = self.lifecycle.get(&to).map_or(0, |l| l.incarnation);
         let departs = self.now + delay_us;
-        match self
-            .network
-            .route(departs, from, to, self.rng.get(Stream::Network))
-        {
+        match self.network.route(departs, from, to, self.rng.get(Stream::Network)) {
             Delivery::Dropped(reason) => self.record_drop(from, to, &msg, reason),
             Delivery::At(at, dup) => {
                 if let Some(dup_at) = dup {
-                    self.queue.push(
-                        dup_at,
-                        Event::Deliver {
-                            from,
-                            to,
-                            incarnation,
-                            msg: msg.clone(),
-                        },
-                    );
+                    self.queue.push(dup_at, Event::Deliver { from, to, incarnation, msg: msg.clone() });
                 }
-                self.queue.push(
-                    at,
-                    Event::Deliver {
-                        from,
-                        to,
-                        incarnation,
-                        msg,
-                    },
-                );
+                self.queue.push(at, Event::Deliver { from, to, incarnation, msg });
             }
         }
     }
@@ -470,21 +381,15 @@ impl World {
 
     /// Records a trace event at the current step.
     pub fn record(&mut self, kind: TraceKind) {
-        self.trace.record(TraceEvent {
-            step: self.step,
-            at: self.now,
-            kind,
-        });
+        self.trace.record(TraceEvent { step: self.step, at: self.now, kind });
     }
 
     /// A node's display name: `controller`, `broker 2`, or the client's scenario name.
     pub fn node_name(&self, node: NodeId) -> String {
         match node {
-            NodeId::Client(c) => self
-                .client_names
-                .get(c.0 as usize)
-                .cloned()
-                .unwrap_or_else(|| node.to_string()),
+            NodeId::Client(c) => {
+                self.client_names.get(c.0 as usize).cloned().unwrap_or_else(|| node.to_string())
+            }
             other => other.to_string(),
         }
     }
@@ -497,9 +402,7 @@ impl World {
             self.record(TraceKind::Note { text });
         }
         if action.is_fault() {
-            self.record(TraceKind::Fault {
-                fault: action.describe(),
-            });
+            self.record(TraceKind::Fault { fault: action.describe() });
         }
         self.apply_action(action);
     }
@@ -507,10 +410,7 @@ impl World {
     /// Applies an action now (also used by the browser to inject a fault at the current instant).
     pub fn apply_action(&mut self, action: Action) {
         match action {
-            Action::Crash {
-                broker,
-                lose_tail_records,
-            } => {
+            Action::Crash { broker, lose_tail_records } => {
                 self.take_down(broker, lose_tail_records, false);
                 // The process's sockets close: every client connected to it sees a reset.
                 for i in 1..self.clients.len() {
@@ -546,14 +446,8 @@ impl World {
                 }
             }
             Action::HealAll => self.network.heal_all(),
-            Action::Link {
-                between: None,
-                config,
-            } => self.network.default_link = config,
-            Action::Link {
-                between: Some((a, b)),
-                config,
-            } => self.network.set_link(a, b, config),
+            Action::Link { between: None, config } => self.network.default_link = config,
+            Action::Link { between: Some((a, b)), config } => self.network.set_link(a, b, config),
             Action::Produce { producer, workload } => {
                 if let Some(id) = self.client_id(&producer) {
                     let now = self.now;
@@ -583,9 +477,7 @@ impl World {
             }
             _ => Some(NodeId::Controller),
         };
-        let Client::Admin(admin) = &mut self.clients[0] else {
-            unreachable!("client 0 is the admin client")
-        };
+        let Client::Admin(admin) = &mut self.clients[0] else { unreachable!("client 0 is the admin client") };
         match target {
             Some(to) => admin.call(now, to, op, &mut out),
             None => {
@@ -608,14 +500,16 @@ impl World {
             BrokerSlot::Up(b) => {
                 let mut storage = b.into_storage();
                 if lose_tail > 0 {
-                    for (_, log) in storage.logs.values_mut() {
+                    let mut partitions = Vec::new();
+                    for (name, log) in storage.logs.values_mut() {
+                        if log.log_end_offset() > log.log_start_offset() {
+                            partitions.push(name.to_string());
+                        }
                         log.lose_tail(lose_tail);
                     }
+                    self.record(TraceKind::LogTailLost { broker: id, partitions, records: lose_tail });
                 }
-                BrokerSlot::Down {
-                    storage,
-                    stopped_cleanly: clean,
-                }
+                BrokerSlot::Down { storage, stopped_cleanly: clean }
             }
             down => down,
         };
@@ -630,9 +524,7 @@ impl World {
         let Some(BrokerSlot::Down { .. }) = self.brokers.get(&id) else {
             return;
         };
-        let Some(BrokerSlot::Down { storage, .. }) = self.brokers.remove(&id) else {
-            unreachable!()
-        };
+        let Some(BrokerSlot::Down { storage, .. }) = self.brokers.remove(&id) else { unreachable!() };
         let l = self.lifecycle.entry(NodeId::Broker(id)).or_default();
         l.incarnation += 1;
         let incarnation = l.incarnation;
@@ -661,10 +553,7 @@ impl World {
                 Liveness::Paused
             }
             Some(BrokerSlot::Up(_)) => Liveness::Alive,
-            Some(BrokerSlot::Down {
-                stopped_cleanly: true,
-                ..
-            }) => Liveness::Stopped,
+            Some(BrokerSlot::Down { stopped_cleanly: true, .. }) => Liveness::Stopped,
             _ => Liveness::Crashed,
         }
     }
@@ -719,11 +608,8 @@ fn summarize(msg: &Msg) -> String {
             parts.join(" ")
         }
         Msg::FetchResponse(r) => {
-            let n: usize = r
-                .partitions
-                .iter()
-                .map(|p| p.batches.iter().map(|b| b.records.len()).sum::<usize>())
-                .sum();
+            let n: usize =
+                r.partitions.iter().map(|p| p.batches.iter().map(|b| b.records.len()).sum::<usize>()).sum();
             format!("{n} record(s)")
         }
         Msg::Produce(p) => format!("{} record(s) acks={}", p.batch.records.len(), p.acks),

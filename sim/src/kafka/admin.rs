@@ -22,19 +22,11 @@ pub enum AdminOp {
     /// `CreatePartitions`: grow the topic to `total` partitions.
     CreatePartitions { name: String, total: i32 },
     /// `DeleteRecords`: move the log start offset of a partition (sent to its leader).
-    DeleteRecords {
-        topic: String,
-        partition: u32,
-        before_offset: i64,
-    },
+    DeleteRecords { topic: String, partition: u32, before_offset: i64 },
     /// `DescribeConfigs` of a topic.
     DescribeConfigs { name: String },
     /// `IncrementalAlterConfigs` of a topic: `set` and `delete` operations.
-    IncrementalAlterConfigs {
-        name: String,
-        set: Vec<(String, i64)>,
-        delete: Vec<String>,
-    },
+    IncrementalAlterConfigs { name: String, set: Vec<(String, i64)>, delete: Vec<String> },
     /// `DescribeCluster`.
     DescribeCluster,
     /// `ListTopics`.
@@ -83,19 +75,11 @@ pub struct AdminResult {
 impl AdminResult {
     /// A success with a summary.
     pub fn ok(message: impl Into<String>) -> Self {
-        Self {
-            error: None,
-            message: message.into(),
-            data: serde_json::Value::Null,
-        }
+        Self { error: None, message: message.into(), data: serde_json::Value::Null }
     }
 
     /// A failure with Kafka's error code and message.
     pub fn err(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            error: Some(code),
-            message: message.into(),
-            data: serde_json::Value::Null,
-        }
+        Self { error: Some(code), message: message.into(), data: serde_json::Value::Null }
     }
 }

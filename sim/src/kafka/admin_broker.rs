@@ -9,11 +9,9 @@ use crate::engine::Effects;
 /// Handles an admin call sent to this broker.
 pub fn handle(broker: &mut Broker, _now: SimTime, op: &AdminOp, _out: &mut Effects) -> AdminResult {
     match op {
-        AdminOp::DeleteRecords {
-            topic,
-            partition,
-            before_offset,
-        } => delete_records(broker, topic, *partition, *before_offset),
+        AdminOp::DeleteRecords { topic, partition, before_offset } => {
+            delete_records(broker, topic, *partition, *before_offset)
+        }
         other => AdminResult::err(
             ErrorCode::INVALID_CONFIG,
             format!("{} must be sent to the controller", other.name()),
@@ -27,10 +25,7 @@ fn delete_records(broker: &mut Broker, topic: &str, partition: u32, before: i64)
     let Some(t) = broker.image.topic_by_name(topic) else {
         return AdminResult::err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("no topic {topic}"));
     };
-    let tp = Tp {
-        topic: t.id,
-        partition,
-    };
+    let tp = Tp { topic: t.id, partition };
     let Some(p) = broker.partitions.get_mut(&tp).filter(|p| p.is_leader()) else {
         return AdminResult::err(
             ErrorCode::NOT_LEADER_OR_FOLLOWER,
@@ -46,8 +41,5 @@ fn delete_records(broker: &mut Broker, topic: &str, partition: u32, before: i64)
         );
     }
     p.log.delete_records_before(target);
-    AdminResult::ok(format!(
-        "log start offset of {topic}-{partition} is now {}",
-        p.log.log_start_offset()
-    ))
+    AdminResult::ok(format!("log start offset of {topic}-{partition} is now {}", p.log.log_start_offset()))
 }

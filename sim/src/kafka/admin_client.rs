@@ -27,10 +27,7 @@ impl AdminClient {
         let correlation = self.next_correlation;
         self.pending.insert(correlation, op.clone());
         out.send(to, Msg::AdminRequest { correlation, op });
-        out.timer(
-            now.plus_ms(ADMIN_TIMEOUT_MS),
-            Timer::RequestTimeout { correlation },
-        );
+        out.timer(now.plus_ms(ADMIN_TIMEOUT_MS), Timer::RequestTimeout { correlation });
     }
 
     /// Reports a call that could not even be sent (no leader to send it to).
@@ -41,10 +38,7 @@ impl AdminClient {
     /// The single entry point.
     pub fn handle(&mut self, now: SimTime, input: Input, out: &mut Effects) {
         match input {
-            Input::Message {
-                msg: Msg::AdminResponse { correlation, result },
-                ..
-            } => {
+            Input::Message { msg: Msg::AdminResponse { correlation, result }, .. } => {
                 if let Some(op) = self.pending.remove(&correlation) {
                     self.report(now, op, result, out);
                 }
@@ -72,21 +66,12 @@ impl AdminClient {
 
 fn describe_request(op: &AdminOp) -> String {
     match op {
-        AdminOp::CreateTopics {
-            name,
-            partitions,
-            replication_factor,
-            ..
-        } => {
+        AdminOp::CreateTopics { name, partitions, replication_factor, .. } => {
             format!("{name} (partitions={partitions}, replication.factor={replication_factor})")
         }
         AdminOp::DeleteTopics { name } | AdminOp::DescribeConfigs { name } => name.clone(),
         AdminOp::CreatePartitions { name, total } => format!("{name} to {total} partitions"),
-        AdminOp::DeleteRecords {
-            topic,
-            partition,
-            before_offset,
-        } => {
+        AdminOp::DeleteRecords { topic, partition, before_offset } => {
             format!("{topic}-{partition} before offset {before_offset}")
         }
         AdminOp::IncrementalAlterConfigs { name, set, delete } => {

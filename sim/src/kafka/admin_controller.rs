@@ -13,22 +13,17 @@ use serde_json::json;
 /// Handles one admin call.
 pub fn handle(c: &mut Controller, op: &AdminOp, out: &mut Effects) -> AdminResult {
     match op {
-        AdminOp::CreateTopics {
-            name,
-            partitions,
-            replication_factor,
-            configs,
-            start_index,
-            assignment,
-        } => create_topic(
-            c,
-            name,
-            *partitions,
-            *replication_factor,
-            configs,
-            *start_index,
-            assignment.as_deref(),
-        ),
+        AdminOp::CreateTopics { name, partitions, replication_factor, configs, start_index, assignment } => {
+            create_topic(
+                c,
+                name,
+                *partitions,
+                *replication_factor,
+                configs,
+                *start_index,
+                assignment.as_deref(),
+            )
+        }
         AdminOp::DeleteTopics { name } => delete_topic(c, name),
         AdminOp::CreatePartitions { name, total } => create_partitions(c, name, *total),
         AdminOp::DescribeConfigs { name } => describe_configs(c, name),
@@ -36,10 +31,7 @@ pub fn handle(c: &mut Controller, op: &AdminOp, out: &mut Effects) -> AdminResul
         AdminOp::DescribeCluster => describe_cluster(c),
         AdminOp::ListTopics => {
             let names: Vec<&str> = c.image.topics.values().map(|t| t.name.as_str()).collect();
-            AdminResult {
-                data: json!(names),
-                ..AdminResult::ok(names.join(", "))
-            }
+            AdminResult { data: json!(names), ..AdminResult::ok(names.join(", ")) }
         }
         AdminOp::DescribeTopics { names } => describe_topics(c, names),
         AdminOp::ElectLeaders { name } => {
@@ -53,10 +45,9 @@ pub fn handle(c: &mut Controller, op: &AdminOp, out: &mut Effects) -> AdminResul
             let n = c.elect_preferred(topic, out);
             AdminResult::ok(format!("{n} partition(s) moved to their preferred leader"))
         }
-        AdminOp::DeleteRecords { .. } => AdminResult::err(
-            ErrorCode::NOT_LEADER_OR_FOLLOWER,
-            "DeleteRecords goes to the partition leader",
-        ),
+        AdminOp::DeleteRecords { .. } => {
+            AdminResult::err(ErrorCode::NOT_LEADER_OR_FOLLOWER, "DeleteRecords goes to the partition leader")
+        }
     }
 }
 
@@ -76,11 +67,8 @@ pub(crate) fn place(
     start_index: Option<usize>,
     start_partition_id: i32,
 ) -> Result<Vec<Vec<BrokerId>>, AdminResult> {
-    let brokers: Vec<BrokerSpec> = c
-        .usable_brokers()
-        .into_iter()
-        .map(|(id, rack)| BrokerSpec { id: id.0, rack })
-        .collect();
+    let brokers: Vec<BrokerSpec> =
+        c.usable_brokers().into_iter().map(|(id, rack)| BrokerSpec { id: id.0, rack }).collect();
     let n = brokers.len().max(1) as u64;
     let (start, shift) = match start_index {
         Some(s) => (s, s),
@@ -91,10 +79,7 @@ pub(crate) fn place(
         }
     };
     match assign_replicas_to_brokers(&brokers, partitions, rf, start, shift, start_partition_id) {
-        Ok(a) => Ok(a
-            .into_iter()
-            .map(|r| r.into_iter().map(BrokerId).collect())
-            .collect()),
+        Ok(a) => Ok(a.into_iter().map(|r| r.into_iter().map(BrokerId).collect()).collect()),
         Err(e) => {
             let code = match e {
                 super::placement::PlacementError::InvalidPartitions { .. } => ErrorCode::INVALID_PARTITIONS,
@@ -115,20 +100,14 @@ fn create_topic(
     assignment: Option<&[Vec<i32>]>,
 ) -> AdminResult {
     if c.image.topic_by_name(name).is_some() {
-        return AdminResult::err(
-            ErrorCode::TOPIC_ALREADY_EXISTS,
-            format!("Topic '{name}' already exists."),
-        );
+        return AdminResult::err(ErrorCode::TOPIC_ALREADY_EXISTS, format!("Topic '{name}' already exists."));
     }
     let config = match topic_config(configs) {
         Ok(cfg) => cfg,
         Err(e) => return e,
     };
     let placed = match assignment {
-        Some(a) => a
-            .iter()
-            .map(|r| r.iter().map(|b| BrokerId(*b)).collect())
-            .collect(),
+        Some(a) => a.iter().map(|r| r.iter().map(|b| BrokerId(*b)).collect()).collect(),
         None => match place(c, partitions, rf, start_index, 0) {
             Ok(p) => p,
             Err(e) => return e,
@@ -168,12 +147,7 @@ fn describe_assignment(placed: &[Vec<BrokerId>]) -> String {
     let parts: Vec<String> = placed
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            format!(
-                "{i}:[{}]",
-                r.iter().map(|b| b.0.to_string()).collect::<Vec<_>>().join(",")
-            )
-        })
+        .map(|(i, r)| format!("{i}:[{}]", r.iter().map(|b| b.0.to_string()).collect::<Vec<_>>().join(",")))
         .collect();
     parts.join(" ")
 }
@@ -216,18 +190,12 @@ fn describe_configs(c: &Controller, name: &str) -> AdminResult {
     let mut words = Vec::new();
     for (def, _) in TOPIC_CONFIGS {
         let value = t.config.get(def.name, &c.config);
-        let source = if t.config.overrides.contains_key(def.name) {
-            "DYNAMIC_TOPIC_CONFIG"
-        } else {
-            "DEFAULT_CONFIG"
-        };
+        let source =
+            if t.config.overrides.contains_key(def.name) { "DYNAMIC_TOPIC_CONFIG" } else { "DEFAULT_CONFIG" };
         entries.insert(def.name.to_string(), json!({"value": value, "source": source}));
         words.push(format!("{}={value}", def.name));
     }
-    AdminResult {
-        data: serde_json::Value::Object(entries),
-        ..AdminResult::ok(words.join(", "))
-    }
+    AdminResult { data: serde_json::Value::Object(entries), ..AdminResult::ok(words.join(", ")) }
 }
 
 fn alter_configs(
@@ -245,10 +213,7 @@ fn alter_configs(
         Err(e) => return e,
     };
     if let Some(bad) = delete.iter().find(|k| topic_def(k).is_none()) {
-        return AdminResult::err(
-            ErrorCode::INVALID_CONFIG,
-            format!("Unknown topic config name: {bad}"),
-        );
+        return AdminResult::err(ErrorCode::INVALID_CONFIG, format!("Unknown topic config name: {bad}"));
     }
     let topic = c.image.topics.get_mut(&id).expect("exists");
     for k in delete {
@@ -256,28 +221,16 @@ fn alter_configs(
     }
     topic.config.overrides.extend(parsed.overrides);
     c.after_config_change(id, out);
-    let changes: Vec<String> = set
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .chain(delete.iter().map(|k| format!("-{k}")))
-        .collect();
+    let changes: Vec<String> =
+        set.iter().map(|(k, v)| format!("{k}={v}")).chain(delete.iter().map(|k| format!("-{k}"))).collect();
     AdminResult::ok(format!("{name}: {}", changes.join(", ")))
 }
 
 fn describe_cluster(c: &Controller) -> AdminResult {
-    let brokers: Vec<serde_json::Value> = c
-        .image
-        .brokers
-        .values()
-        .map(|b| json!({"id": b.id.0, "rack": b.rack, "fenced": b.fenced}))
-        .collect();
-    let live: Vec<String> = c
-        .image
-        .brokers
-        .values()
-        .filter(|b| !b.fenced)
-        .map(|b| b.id.0.to_string())
-        .collect();
+    let brokers: Vec<serde_json::Value> =
+        c.image.brokers.values().map(|b| json!({"id": b.id.0, "rack": b.rack, "fenced": b.fenced})).collect();
+    let live: Vec<String> =
+        c.image.brokers.values().filter(|b| !b.fenced).map(|b| b.id.0.to_string()).collect();
     AdminResult {
         data: json!({"brokers": brokers, "controller": "controller"}),
         ..AdminResult::ok(format!("unfenced brokers [{}]", live.join(",")))
@@ -293,10 +246,8 @@ fn describe_topics(c: &Controller, names: &[String]) -> AdminResult {
         };
         for (i, p) in t.partitions.iter().enumerate() {
             let ids = |v: &[BrokerId]| v.iter().map(|b| b.0).collect::<Vec<_>>();
-            data.push(
-                json!({"partition": format!("{n}-{i}"), "leader": p.leader.map_or(-1, |b| b.0),
-                "leader_epoch": p.leader_epoch, "replicas": ids(&p.replicas), "isr": ids(&p.isr)}),
-            );
+            data.push(json!({"partition": format!("{n}-{i}"), "leader": p.leader.map_or(-1, |b| b.0),
+                "leader_epoch": p.leader_epoch, "replicas": ids(&p.replicas), "isr": ids(&p.isr)}));
             words.push(format!(
                 "{n}-{i} leader {} replicas {:?} isr {:?}",
                 p.leader.map_or(-1, |b| b.0),
@@ -305,8 +256,5 @@ fn describe_topics(c: &Controller, names: &[String]) -> AdminResult {
             ));
         }
     }
-    AdminResult {
-        data: json!(data),
-        ..AdminResult::ok(words.join("; "))
-    }
+    AdminResult { data: json!(data), ..AdminResult::ok(words.join("; ")) }
 }

@@ -67,11 +67,8 @@ impl Broker {
         config: Rc<BrokerConfig>,
         storage: BrokerStorage,
     ) -> Self {
-        let partitions = storage
-            .logs
-            .into_iter()
-            .map(|(tp, (name, log))| (tp, Partition::new(tp, name, log)))
-            .collect();
+        let partitions =
+            storage.logs.into_iter().map(|(tp, (name, log))| (tp, Partition::new(tp, name, log))).collect();
         Self {
             id,
             rack,
@@ -89,13 +86,7 @@ impl Broker {
 
     /// What a crash leaves behind.
     pub fn into_storage(self) -> BrokerStorage {
-        BrokerStorage {
-            logs: self
-                .partitions
-                .into_iter()
-                .map(|(tp, p)| (tp, (p.name, p.log)))
-                .collect(),
-        }
+        BrokerStorage { logs: self.partitions.into_iter().map(|(tp, p)| (tp, (p.name, p.log))).collect() }
     }
 
     /// Starts the process: register with the controller and start heartbeating.
@@ -108,10 +99,7 @@ impl Broker {
                 incarnation: self.incarnation,
             },
         );
-        out.timer(
-            now.plus_ms(self.config.ms("broker.heartbeat.interval.ms")),
-            Timer::BrokerHeartbeat,
-        );
+        out.timer(now.plus_ms(self.config.ms("broker.heartbeat.interval.ms")), Timer::BrokerHeartbeat);
         out.timer(now.plus_ms(self.isr_check_interval_ms()), Timer::IsrCheck);
     }
 
@@ -152,13 +140,9 @@ impl Broker {
             Msg::AlterPartitionResponse { tp, result } => {
                 self.on_alter_partition_response(now, tp, result, out)
             }
-            Msg::MetadataRequest { correlation } => out.send(
-                from,
-                Msg::MetadataResponse {
-                    correlation,
-                    image: Rc::clone(&self.image),
-                },
-            ),
+            Msg::MetadataRequest { correlation } => {
+                out.send(from, Msg::MetadataResponse { correlation, image: Rc::clone(&self.image) })
+            }
             Msg::AdminRequest { correlation, op } => {
                 let result = super::admin_broker::handle(self, now, &op, out);
                 out.send(from, Msg::AdminResponse { correlation, result });
@@ -198,6 +182,9 @@ impl Broker {
                 }
             }
             Timer::FetcherWake { leader, generation } => self.on_fetcher_wake(now, leader, generation, out),
+            Timer::FetchTimeout { leader, correlation } => {
+                self.on_fetch_timeout(now, leader, correlation, out)
+            }
             _ => {}
         }
     }
@@ -228,12 +215,7 @@ impl Broker {
                 self.apply_partition(now, tp, meta, out);
             }
         }
-        let gone: Vec<Tp> = self
-            .partitions
-            .keys()
-            .filter(|tp| !mine.contains(tp))
-            .copied()
-            .collect();
+        let gone: Vec<Tp> = self.partitions.keys().filter(|tp| !mine.contains(tp)).copied().collect();
         for tp in gone {
             self.partitions.remove(&tp);
         }
@@ -250,10 +232,7 @@ impl Broker {
     ) {
         let me = self.id;
         let name: Rc<str> = self.image.tp_name(tp).into();
-        let p = self
-            .partitions
-            .entry(tp)
-            .or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
+        let p = self.partitions.entry(tp).or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
         let new_epoch = meta.leader_epoch > p.leader_epoch;
         if meta.leader == Some(me) && (new_epoch || !p.is_leader()) {
             p.become_leader(me, meta, now);
@@ -284,17 +263,10 @@ impl Broker {
     fn fail_held_requests_not_led(&mut self, out: &mut Effects) {
         let partitions = &self.partitions;
         let led = |tp: &Tp| partitions.get(tp).is_some_and(|p| p.is_leader());
-        let lost: Vec<(NodeId, u64)> = self
-            .held_produces
-            .iter()
-            .filter(|(_, h)| !led(&h.tp))
-            .map(|(k, _)| *k)
-            .collect();
+        let lost: Vec<(NodeId, u64)> =
+            self.held_produces.iter().filter(|(_, h)| !led(&h.tp)).map(|(k, _)| *k).collect();
         for (from, correlation) in lost {
-            let held = self
-                .held_produces
-                .remove(&(from, correlation))
-                .expect("just listed");
+            let held = self.held_produces.remove(&(from, correlation)).expect("just listed");
             out.send(
                 from,
                 Msg::ProduceResponse {
@@ -314,19 +286,11 @@ impl Broker {
             Ok(None) => {}
             Ok(Some(base)) if req.acks != 0 => out.send(
                 from,
-                Msg::ProduceResponse {
-                    correlation: req.correlation,
-                    tp: req.tp,
-                    result: Ok(base),
-                },
+                Msg::ProduceResponse { correlation: req.correlation, tp: req.tp, result: Ok(base) },
             ),
             Err(e) if req.acks != 0 => out.send(
                 from,
-                Msg::ProduceResponse {
-                    correlation: req.correlation,
-                    tp: req.tp,
-                    result: Err(e),
-                },
+                Msg::ProduceResponse { correlation: req.correlation, tp: req.tp, result: Err(e) },
             ),
             _ => {}
         }
@@ -341,16 +305,8 @@ impl Broker {
         out: &mut Effects,
     ) -> Result<Option<Offset>, ErrorCode> {
         let config = Rc::clone(&self.config);
-        let topic_config = self
-            .image
-            .topics
-            .get(&req.tp.topic)
-            .map(|t| t.config.clone())
-            .unwrap_or_default();
-        let p = self
-            .partitions
-            .get_mut(&req.tp)
-            .ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
+        let topic_config = self.image.topics.get(&req.tp.topic).map(|t| t.config.clone()).unwrap_or_default();
+        let p = self.partitions.get_mut(&req.tp).ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
         if !p.is_leader() {
             return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
         }
@@ -367,14 +323,9 @@ impl Broker {
             .append_as_leader(req.batch.clone(), now)
             .map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
         let (base_offset, last_offset) = match appended {
-            Appended::New {
-                base_offset,
-                last_offset,
+            Appended::New { base_offset, last_offset } | Appended::Duplicate { base_offset, last_offset } => {
+                (base_offset, last_offset)
             }
-            | Appended::Duplicate {
-                base_offset,
-                last_offset,
-            } => (base_offset, last_offset),
         };
         if matches!(appended, Appended::New { .. }) {
             self.on_leader_append(now, req.tp, out);
@@ -382,22 +333,12 @@ impl Broker {
         if req.acks != -1 {
             return Ok(Some(base_offset));
         }
-        let held = HeldProduce {
-            tp: req.tp,
-            base_offset,
-            required_offset: last_offset + 1,
-        };
+        let held = HeldProduce { tp: req.tp, base_offset, required_offset: last_offset + 1 };
         if let Some(result) = self.produce_outcome(&held) {
             return result.map(Some);
         }
         self.held_produces.insert((from, req.correlation), held);
-        out.timer(
-            now.plus_ms(req.timeout_ms),
-            Timer::ProduceExpire {
-                correlation: req.correlation,
-                from,
-            },
-        );
+        out.timer(now.plus_ms(req.timeout_ms), Timer::ProduceExpire { correlation: req.correlation, from });
         Ok(None)
     }
 
@@ -441,12 +382,8 @@ impl Broker {
 
     /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
     pub(crate) fn maybe_advance_hw(&mut self, _now: SimTime, tp: Tp, out: &mut Effects) {
-        let min_isr = self
-            .image
-            .topics
-            .get(&tp.topic)
-            .map(|t| t.config.min_insync_replicas(&self.config))
-            .unwrap_or(1);
+        let min_isr =
+            self.image.topics.get(&tp.topic).map(|t| t.config.min_insync_replicas(&self.config)).unwrap_or(1);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
             return;
@@ -469,24 +406,13 @@ impl Broker {
     }
 
     fn complete_held_produces(&mut self, tp: Tp, out: &mut Effects) {
-        let keys: Vec<(NodeId, u64)> = self
-            .held_produces
-            .iter()
-            .filter(|(_, h)| h.tp == tp)
-            .map(|(k, _)| *k)
-            .collect();
+        let keys: Vec<(NodeId, u64)> =
+            self.held_produces.iter().filter(|(_, h)| h.tp == tp).map(|(k, _)| *k).collect();
         for key in keys {
             let held = self.held_produces[&key];
             if let Some(result) = self.produce_outcome(&held) {
                 self.held_produces.remove(&key);
-                out.send(
-                    key.0,
-                    Msg::ProduceResponse {
-                        correlation: key.1,
-                        tp,
-                        result,
-                    },
-                );
+                out.send(key.0, Msg::ProduceResponse { correlation: key.1, tp, result });
             }
         }
     }
@@ -495,25 +421,15 @@ impl Broker {
 
     fn on_fetch(&mut self, now: SimTime, from: NodeId, request: Rc<FetchRequest>, out: &mut Effects) {
         let (parts, bytes) = self.read_fetch(now, &request, out);
-        let urgent = parts
-            .iter()
-            .any(|p| p.error.is_some() || p.diverging_epoch.is_some());
+        let urgent = parts.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
         if urgent || bytes >= request.min_bytes.max(1) as u64 || request.max_wait_ms == 0 {
             self.send_fetch_response(from, request.correlation, parts, out);
         } else {
-            self.held_fetches.insert(
-                (from, request.correlation),
-                HeldFetch {
-                    from,
-                    request: Rc::clone(&request),
-                },
-            );
+            self.held_fetches
+                .insert((from, request.correlation), HeldFetch { from, request: Rc::clone(&request) });
             out.timer(
                 now.plus_ms(request.max_wait_ms),
-                Timer::FetchExpire {
-                    from,
-                    correlation: request.correlation,
-                },
+                Timer::FetchExpire { from, correlation: request.correlation },
             );
         }
     }
@@ -530,13 +446,7 @@ impl Broker {
         partitions: Vec<FetchPartitionResponse>,
         out: &mut Effects,
     ) {
-        out.send(
-            to,
-            Msg::FetchResponse(Rc::new(FetchResponse {
-                correlation,
-                partitions,
-            })),
-        );
+        out.send(to, Msg::FetchResponse(Rc::new(FetchResponse { correlation, partitions })));
     }
 
     /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`).
@@ -661,12 +571,7 @@ impl Broker {
             if out_of_sync.is_empty() {
                 continue;
             }
-            let new_isr: Vec<BrokerId> = p
-                .isr
-                .iter()
-                .filter(|b| !out_of_sync.contains(b))
-                .copied()
-                .collect();
+            let new_isr: Vec<BrokerId> = p.isr.iter().filter(|b| !out_of_sync.contains(b)).copied().collect();
             send_alter_partition(me, p, new_isr, now, out);
         }
     }

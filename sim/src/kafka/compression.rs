@@ -31,9 +31,7 @@ impl FromStr for Codec {
             "snappy" | "compressionsnappy" => Ok(Codec::Snappy),
             "lz4" | "compressionlz4" => Ok(Codec::Lz4),
             "zstd" | "compressionzstd" => Ok(Codec::Zstd),
-            _ => Err(format!(
-                "unknown compression.type `{s}`: use none, gzip, snappy, lz4 or zstd"
-            )),
+            _ => Err(format!("unknown compression.type `{s}`: use none, gzip, snappy, lz4 or zstd")),
         }
     }
 }

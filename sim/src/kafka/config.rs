@@ -28,21 +28,11 @@ pub struct ConfigDef {
 }
 
 const fn int(name: &'static str, default: i64, min: i64, max: i64, doc: &'static str) -> ConfigDef {
-    ConfigDef {
-        name,
-        kind: Kind::Int { min, max },
-        default,
-        doc,
-    }
+    ConfigDef { name, kind: Kind::Int { min, max }, default, doc }
 }
 
 const fn boolean(name: &'static str, default: bool, doc: &'static str) -> ConfigDef {
-    ConfigDef {
-        name,
-        kind: Kind::Bool,
-        default: default as i64,
-        doc,
-    }
+    ConfigDef { name, kind: Kind::Bool, default: default as i64, doc }
 }
 
 const MAX: i64 = i32::MAX as i64;
@@ -56,20 +46,8 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         MAX,
         "controller fences a broker whose heartbeats stop this long",
     ),
-    int(
-        "broker.heartbeat.interval.ms",
-        2000,
-        1,
-        MAX,
-        "how often a broker heartbeats to the controller",
-    ),
-    int(
-        "replica.lag.time.max.ms",
-        30000,
-        1,
-        MAX,
-        "a follower not caught up for this long leaves the ISR",
-    ),
+    int("broker.heartbeat.interval.ms", 2000, 1, MAX, "how often a broker heartbeats to the controller"),
+    int("replica.lag.time.max.ms", 30000, 1, MAX, "a follower not caught up for this long leaves the ISR"),
     int(
         "replica.fetch.wait.max.ms",
         500,
@@ -85,17 +63,14 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "bytes per partition per follower fetch (first batch always)",
     ),
     int(
-        "replica.fetch.backoff.ms",
-        1000,
-        0,
+        "replica.socket.timeout.ms",
+        30000,
+        1,
         MAX,
-        "follower's pause after a fetch error",
+        "a follower gives up on a fetch with no answer after this",
     ),
-    boolean(
-        "auto.leader.rebalance.enable",
-        true,
-        "periodically move leadership back to preferred replicas",
-    ),
+    int("replica.fetch.backoff.ms", 1000, 0, MAX, "follower's pause after a fetch error"),
+    boolean("auto.leader.rebalance.enable", true, "periodically move leadership back to preferred replicas"),
     int(
         "leader.imbalance.check.interval.seconds",
         300,
@@ -103,83 +78,27 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         MAX,
         "how often the controller checks leader balance",
     ),
-    int(
-        "leader.imbalance.per.broker.percentage",
-        10,
-        0,
-        100,
-        "imbalance that triggers preferred election",
-    ),
-    int(
-        "default.replication.factor",
-        1,
-        1,
-        32767,
-        "replication factor of topics created without one",
-    ),
-    int(
-        "num.partitions",
-        1,
-        1,
-        MAX,
-        "partition count of topics created without one",
-    ),
-    int(
-        "min.insync.replicas",
-        1,
-        1,
-        MAX,
-        "default for the topic config of the same name",
-    ),
-    boolean(
-        "unclean.leader.election.enable",
-        false,
-        "default for the topic config of the same name",
-    ),
-    int(
-        "message.max.bytes",
-        1048588,
-        0,
-        MAX,
-        "largest record batch (after compression) a topic accepts",
-    ),
-    int(
-        "controlled.shutdown.enable",
-        1,
-        0,
-        1,
-        "move leadership away before a broker stops (1) or not (0)",
-    ),
+    int("leader.imbalance.per.broker.percentage", 10, 0, 100, "imbalance that triggers preferred election"),
+    int("default.replication.factor", 1, 1, 32767, "replication factor of topics created without one"),
+    int("num.partitions", 1, 1, MAX, "partition count of topics created without one"),
+    int("min.insync.replicas", 1, 1, MAX, "default for the topic config of the same name"),
+    boolean("unclean.leader.election.enable", false, "default for the topic config of the same name"),
+    int("message.max.bytes", 1048588, 0, MAX, "largest record batch (after compression) a topic accepts"),
+    int("controlled.shutdown.enable", 1, 0, 1, "move leadership away before a broker stops (1) or not (0)"),
 ];
 
 /// Topic configs (dynamic: IncrementalAlterConfigs changes them at once). `broker` names the broker default.
 pub const TOPIC_CONFIGS: &[(ConfigDef, &str)] = &[
     (
-        int(
-            "min.insync.replicas",
-            1,
-            1,
-            MAX,
-            "acks=all writes need at least this many in-sync replicas",
-        ),
+        int("min.insync.replicas", 1, 1, MAX, "acks=all writes need at least this many in-sync replicas"),
         "min.insync.replicas",
     ),
     (
-        boolean(
-            "unclean.leader.election.enable",
-            false,
-            "elect an out-of-sync replica rather than none",
-        ),
+        boolean("unclean.leader.election.enable", false, "elect an out-of-sync replica rather than none"),
         "unclean.leader.election.enable",
     ),
     (
-        int(
-            "max.message.bytes",
-            1048588,
-            0,
-            MAX,
-            "largest record batch (after compression)",
-        ),
+        int("max.message.bytes", 1048588, 0, MAX, "largest record batch (after compression)"),
         "message.max.bytes",
     ),
 ];
@@ -205,16 +124,10 @@ pub fn validate(def: &ConfigDef, value: &ConfigValue) -> Result<i64, String> {
             }
         }
         (Kind::Bool, ConfigValue::Bool(b)) => Ok(*b as i64),
-        (Kind::Int { .. }, other) => Err(format!(
-            "`{}` takes a whole number, got {}",
-            def.name,
-            other.describe()
-        )),
-        (Kind::Bool, other) => Err(format!(
-            "`{}` takes true or false, got {}",
-            def.name,
-            other.describe()
-        )),
+        (Kind::Int { .. }, other) => {
+            Err(format!("`{}` takes a whole number, got {}", def.name, other.describe()))
+        }
+        (Kind::Bool, other) => Err(format!("`{}` takes true or false, got {}", def.name, other.describe())),
     }
 }
 
@@ -248,9 +161,7 @@ pub struct BrokerConfig {
 
 impl Default for BrokerConfig {
     fn default() -> Self {
-        Self {
-            values: BROKER_CONFIGS.iter().map(|d| (d.name, d.default)).collect(),
-        }
+        Self { values: BROKER_CONFIGS.iter().map(|d| (d.name, d.default)).collect() }
     }
 }
 
@@ -262,10 +173,7 @@ impl BrokerConfig {
 
     /// A config's value.
     pub fn get(&self, name: &str) -> i64 {
-        *self
-            .values
-            .get(name)
-            .unwrap_or_else(|| panic!("unknown broker config {name}"))
+        *self.values.get(name).unwrap_or_else(|| panic!("unknown broker config {name}"))
     }
 
     /// A millisecond config as u64.

@@ -58,22 +58,8 @@ impl Controller {
 
     /// Registers the brokers the scenario starts with, as if the cluster had been running (no fencing delay).
     pub fn bootstrap_broker(&mut self, id: BrokerId, rack: Option<String>, incarnation: u64) {
-        self.registrations.insert(
-            id,
-            Registration {
-                incarnation,
-                last_heartbeat: SimTime::ZERO,
-            },
-        );
-        self.image.brokers.insert(
-            id,
-            BrokerMeta {
-                id,
-                rack,
-                fenced: false,
-                shutting_down: false,
-            },
-        );
+        self.registrations.insert(id, Registration { incarnation, last_heartbeat: SimTime::ZERO });
+        self.image.brokers.insert(id, BrokerMeta { id, rack, fenced: false, shutting_down: false });
     }
 
     /// Starts the periodic checks.
@@ -107,23 +93,13 @@ impl Controller {
 
     fn on_message(&mut self, now: SimTime, from: NodeId, msg: Msg, out: &mut Effects) {
         match msg {
-            Msg::BrokerRegistration {
-                broker,
-                rack,
-                incarnation,
-            } => self.register(now, broker, rack, incarnation, out),
-            Msg::BrokerHeartbeat {
-                broker,
-                incarnation,
-                want_shutdown,
-            } => self.heartbeat(now, from, broker, incarnation, want_shutdown, out),
-            Msg::AlterPartition {
-                broker,
-                tp,
-                leader_epoch,
-                partition_epoch,
-                new_isr,
-            } => {
+            Msg::BrokerRegistration { broker, rack, incarnation } => {
+                self.register(now, broker, rack, incarnation, out)
+            }
+            Msg::BrokerHeartbeat { broker, incarnation, want_shutdown } => {
+                self.heartbeat(now, from, broker, incarnation, want_shutdown, out)
+            }
+            Msg::AlterPartition { broker, tp, leader_epoch, partition_epoch, new_isr } => {
                 let result = self.alter_partition(broker, tp, leader_epoch, partition_epoch, new_isr, out);
                 out.send(from, Msg::AlterPartitionResponse { tp, result });
             }
@@ -144,10 +120,7 @@ impl Controller {
         self.image.version += 1;
         self.published = Rc::new(self.image.clone());
         for b in self.registrations.keys() {
-            out.send(
-                NodeId::Broker(*b),
-                Msg::MetadataUpdate(Rc::clone(&self.published)),
-            );
+            out.send(NodeId::Broker(*b), Msg::MetadataUpdate(Rc::clone(&self.published)));
         }
     }
 
@@ -168,39 +141,20 @@ impl Controller {
         match self.registrations.get(&broker) {
             Some(r) if r.incarnation == incarnation => {
                 // A repeated registration of the same process: just resend the metadata.
-                out.send(
-                    NodeId::Broker(broker),
-                    Msg::MetadataUpdate(Rc::clone(&self.published)),
-                );
+                out.send(NodeId::Broker(broker), Msg::MetadataUpdate(Rc::clone(&self.published)));
                 return;
             }
             Some(_) if !self.image.brokers[&broker].fenced => {
                 // A new process of a broker still registered: the old one is gone, fence it first.
-                self.fence(
-                    broker,
-                    "it restarted (new incarnation) before its session expired",
-                    out,
-                );
+                self.fence(broker, "it restarted (new incarnation) before its session expired", out);
             }
             _ => {}
         }
-        self.registrations.insert(
-            broker,
-            Registration {
-                incarnation,
-                last_heartbeat: now,
-            },
-        );
+        self.registrations.insert(broker, Registration { incarnation, last_heartbeat: now });
         // A new registration starts fenced; the first heartbeat unfences it (it has caught up with metadata).
-        self.image.brokers.insert(
-            broker,
-            BrokerMeta {
-                id: broker,
-                rack,
-                fenced: true,
-                shutting_down: false,
-            },
-        );
+        self.image
+            .brokers
+            .insert(broker, BrokerMeta { id: broker, rack, fenced: true, shutting_down: false });
         out.trace(TraceKind::BrokerRegistered { broker });
         self.changed();
         self.dirty = true;
@@ -223,10 +177,7 @@ impl Controller {
             return;
         }
         reg.last_heartbeat = now;
-        out.timer(
-            now.plus_ms(self.config.ms("broker.session.timeout.ms")),
-            Timer::SessionCheck,
-        );
+        out.timer(now.plus_ms(self.config.ms("broker.session.timeout.ms")), Timer::SessionCheck);
         let meta = self.image.brokers.get(&broker).cloned();
         if let Some(meta) = meta {
             if want_shutdown && !meta.shutting_down {
@@ -236,12 +187,18 @@ impl Controller {
             }
         }
         let leads_nothing = self.image.partitions().all(|(_, p)| p.leader != Some(broker));
-        out.send(
-            from,
-            Msg::BrokerHeartbeatResponse {
-                shutdown_ready: want_shutdown && leads_nothing,
-            },
-        );
+        if want_shutdown && leads_nothing && self.image.brokers.get(&broker).is_some_and(|b| !b.fenced) {
+            // The broker may stop now; it is fenced until it registers again.
+            if let Some(m) = self.image.brokers.get_mut(&broker) {
+                m.fenced = true;
+            }
+            out.trace(TraceKind::BrokerFenced {
+                broker,
+                reason: "its controlled shutdown is complete".to_string(),
+            });
+            self.changed();
+        }
+        out.send(from, Msg::BrokerHeartbeatResponse { shutdown_ready: want_shutdown && leads_nothing });
     }
 
     fn check_sessions(&mut self, now: SimTime, out: &mut Effects) {
@@ -254,11 +211,7 @@ impl Controller {
             .collect();
         for b in expired {
             let ms = timeout_us / 1000;
-            self.fence(
-                b,
-                &format!("no heartbeat for {ms} ms (broker.session.timeout.ms)"),
-                out,
-            );
+            self.fence(b, &format!("no heartbeat for {ms} ms (broker.session.timeout.ms)"), out);
         }
     }
 
@@ -277,10 +230,7 @@ impl Controller {
         if let Some(m) = self.image.brokers.get_mut(&broker) {
             m.fenced = true;
         }
-        out.trace(TraceKind::BrokerFenced {
-            broker,
-            reason: reason.to_string(),
-        });
+        out.trace(TraceKind::BrokerFenced { broker, reason: reason.to_string() });
         self.changed();
         self.move_away_from(broker, "its broker was fenced", out);
     }
@@ -290,21 +240,14 @@ impl Controller {
         if let Some(m) = self.image.brokers.get_mut(&broker) {
             m.shutting_down = true;
         }
-        out.trace(TraceKind::BrokerFenced {
-            broker,
-            reason: "controlled shutdown requested".to_string(),
-        });
+        out.trace(TraceKind::ControlledShutdown { broker });
         self.changed();
         self.move_away_from(broker, "its broker is shutting down", out);
     }
 
     fn move_away_from(&mut self, broker: BrokerId, why: &str, out: &mut Effects) {
-        let tps: Vec<Tp> = self
-            .image
-            .partitions()
-            .filter(|(_, p)| p.replicas.contains(&broker))
-            .map(|(t, _)| t)
-            .collect();
+        let tps: Vec<Tp> =
+            self.image.partitions().filter(|(_, p)| p.replicas.contains(&broker)).map(|(t, _)| t).collect();
         for tp in tps {
             let p = self.image.partition(tp).expect("listed").clone();
             if p.leader == Some(broker) {
@@ -341,11 +284,7 @@ impl Controller {
                 m.partition_epoch += 1;
                 m.isr = isr.clone();
                 let leader_epoch = m.leader_epoch;
-                out.trace(TraceKind::PartitionOffline {
-                    partition: name,
-                    leader_epoch,
-                    isr,
-                });
+                out.trace(TraceKind::PartitionOffline { partition: name, leader_epoch, isr });
                 self.changed();
             }
         }
@@ -381,12 +320,8 @@ impl Controller {
 
     /// Elects leaders for every leaderless partition that now has a candidate.
     fn elect_where_needed(&mut self, excluded: Option<BrokerId>, out: &mut Effects) {
-        let tps: Vec<Tp> = self
-            .image
-            .partitions()
-            .filter(|(_, p)| p.leader.is_none())
-            .map(|(t, _)| t)
-            .collect();
+        let tps: Vec<Tp> =
+            self.image.partitions().filter(|(_, p)| p.leader.is_none()).map(|(t, _)| t).collect();
         for tp in tps {
             self.elect(tp, excluded, out);
         }
@@ -406,10 +341,7 @@ impl Controller {
     }
 
     fn unclean_enabled(&self, topic: TopicId) -> bool {
-        self.image
-            .topics
-            .get(&topic)
-            .is_some_and(|t| t.config.unclean_leader_election(&self.config))
+        self.image.topics.get(&topic).is_some_and(|t| t.config.unclean_leader_election(&self.config))
     }
 
     fn partition_mut(&mut self, tp: Tp) -> &mut PartitionMeta {
@@ -427,12 +359,7 @@ impl Controller {
         let m = self.partition_mut(tp);
         let previous = std::mem::replace(&mut m.isr, isr.clone());
         m.partition_epoch += 1;
-        out.trace(TraceKind::IsrChanged {
-            partition: name,
-            isr,
-            previous,
-            reason: reason.to_string(),
-        });
+        out.trace(TraceKind::IsrChanged { partition: name, isr, previous, reason: reason.to_string() });
         self.changed();
     }
 
@@ -447,11 +374,7 @@ impl Controller {
         new_isr: Vec<BrokerId>,
         out: &mut Effects,
     ) -> Result<(LeaderEpoch, i32, Vec<BrokerId>), ErrorCode> {
-        let p = self
-            .image
-            .partition(tp)
-            .ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?
-            .clone();
+        let p = self.image.partition(tp).ok_or(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)?.clone();
         if p.leader != Some(broker) || p.leader_epoch != leader_epoch {
             return Err(ErrorCode::FENCED_LEADER_EPOCH);
         }
@@ -463,12 +386,8 @@ impl Controller {
             return Err(ErrorCode::INVALID_CONFIG);
         }
         let reason = if added.is_empty() {
-            let removed: Vec<String> = p
-                .isr
-                .iter()
-                .filter(|b| !new_isr.contains(b))
-                .map(|b| b.0.to_string())
-                .collect();
+            let removed: Vec<String> =
+                p.isr.iter().filter(|b| !new_isr.contains(b)).map(|b| b.0.to_string()).collect();
             let lag = self.config.ms("replica.lag.time.max.ms");
             format!(
                 "leader {broker} removes [{}]: not caught up for {lag} ms (replica.lag.time.max.ms)",
@@ -508,15 +427,7 @@ impl Controller {
     ) -> TopicId {
         let id = self.next_topic_id();
         let partitions = assignment.into_iter().map(new_partition).collect();
-        self.image.topics.insert(
-            id,
-            TopicMeta {
-                id,
-                name: name.to_string(),
-                partitions,
-                config,
-            },
-        );
+        self.image.topics.insert(id, TopicMeta { id, name: name.to_string(), partitions, config });
         self.changed();
         id
     }

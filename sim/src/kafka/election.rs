@@ -17,11 +17,7 @@ pub enum Election {
     /// Keep the current leader.
     Unchanged,
     /// A new leader and the ISR that goes with it.
-    Elect {
-        leader: BrokerId,
-        isr: Vec<BrokerId>,
-        kind: ElectionKind,
-    },
+    Elect { leader: BrokerId, isr: Vec<BrokerId>, kind: ElectionKind },
     /// No eligible replica.
     Offline,
 }
@@ -44,17 +40,9 @@ pub fn elect_leader(
             return Election::Unchanged;
         }
     }
-    let isr: Vec<BrokerId> = meta
-        .isr
-        .iter()
-        .copied()
-        .filter(|b| Some(*b) != excluded)
-        .collect();
-    if let Some(leader) = meta
-        .replicas
-        .iter()
-        .copied()
-        .find(|b| isr.contains(b) && eligible(image, *b, excluded))
+    let isr: Vec<BrokerId> = meta.isr.iter().copied().filter(|b| Some(*b) != excluded).collect();
+    if let Some(leader) =
+        meta.replicas.iter().copied().find(|b| isr.contains(b) && eligible(image, *b, excluded))
     {
         let kind = if excluded.is_some_and(|e| image.brokers.get(&e).is_some_and(|m| m.shutting_down)) {
             ElectionKind::ControlledShutdown
@@ -64,17 +52,8 @@ pub fn elect_leader(
         return Election::Elect { leader, isr, kind };
     }
     if unclean {
-        if let Some(leader) = meta
-            .replicas
-            .iter()
-            .copied()
-            .find(|b| eligible(image, *b, excluded))
-        {
-            return Election::Elect {
-                leader,
-                isr: vec![leader],
-                kind: ElectionKind::Unclean,
-            };
+        if let Some(leader) = meta.replicas.iter().copied().find(|b| eligible(image, *b, excluded)) {
+            return Election::Elect { leader, isr: vec![leader], kind: ElectionKind::Unclean };
         }
     }
     Election::Offline
@@ -99,12 +78,7 @@ mod tests {
         for b in 1..=3 {
             img.brokers.insert(
                 BrokerId(b),
-                BrokerMeta {
-                    id: BrokerId(b),
-                    rack: None,
-                    fenced: !live.contains(&b),
-                    shutting_down: false,
-                },
+                BrokerMeta { id: BrokerId(b), rack: None, fenced: !live.contains(&b), shutting_down: false },
             );
         }
         img
@@ -140,11 +114,7 @@ mod tests {
         assert_eq!(elect_leader(&m, &image(&[2, 3]), false, None), Election::Offline);
         assert_eq!(
             elect_leader(&m, &image(&[2, 3]), true, None),
-            Election::Elect {
-                leader: BrokerId(2),
-                isr: vec![BrokerId(2)],
-                kind: ElectionKind::Unclean
-            }
+            Election::Elect { leader: BrokerId(2), isr: vec![BrokerId(2)], kind: ElectionKind::Unclean }
         );
     }
 
@@ -158,13 +128,7 @@ mod tests {
 
     #[test]
     fn preferred_needs_isr_membership() {
-        assert_eq!(
-            preferred_election(&meta(Some(2), &[2, 3]), &image(&[1, 2, 3])),
-            None
-        );
-        assert_eq!(
-            preferred_election(&meta(Some(2), &[1, 2]), &image(&[1, 2, 3])),
-            Some(BrokerId(1))
-        );
+        assert_eq!(preferred_election(&meta(Some(2), &[2, 3]), &image(&[1, 2, 3])), None);
+        assert_eq!(preferred_election(&meta(Some(2), &[1, 2]), &image(&[1, 2, 3])), Some(BrokerId(1)));
     }
 }

@@ -26,11 +26,8 @@ impl Broker {
     /// Starts fetching from every leader this broker follows that has no fetch in flight.
     pub(crate) fn refresh_fetchers(&mut self, now: SimTime, out: &mut Effects) {
         let leaders: Vec<BrokerId> = {
-            let mut l: Vec<BrokerId> = self
-                .partitions
-                .values()
-                .filter_map(|p| p.role.followed_leader())
-                .collect();
+            let mut l: Vec<BrokerId> =
+                self.partitions.values().filter_map(|p| p.role.followed_leader()).collect();
             l.sort();
             l.dedup();
             l
@@ -47,11 +44,7 @@ impl Broker {
         generation: u64,
         out: &mut Effects,
     ) {
-        if self
-            .fetchers
-            .get(&leader)
-            .is_some_and(|f| f.generation == generation)
-        {
+        if self.fetchers.get(&leader).is_some_and(|f| f.generation == generation) {
             self.maybe_fetch(now, leader, out);
         }
     }
@@ -63,11 +56,7 @@ impl Broker {
         }
         let mut partitions = Vec::new();
         let mut earliest_backoff = SimTime::NEVER;
-        for p in self
-            .partitions
-            .values()
-            .filter(|p| p.role.followed_leader() == Some(leader))
-        {
+        for p in self.partitions.values().filter(|p| p.role.followed_leader() == Some(leader)) {
             if p.fetch_backoff_until > now {
                 earliest_backoff = earliest_backoff.min(p.fetch_backoff_until);
                 continue;
@@ -83,13 +72,7 @@ impl Broker {
         if partitions.is_empty() {
             if earliest_backoff != SimTime::NEVER {
                 state.generation += 1;
-                out.timer(
-                    earliest_backoff,
-                    Timer::FetcherWake {
-                        leader,
-                        generation: state.generation,
-                    },
-                );
+                out.timer(earliest_backoff, Timer::FetcherWake { leader, generation: state.generation });
             }
             return;
         }
@@ -105,6 +88,23 @@ impl Broker {
             partitions,
         };
         out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));
+        let timeout = self.config.ms("replica.socket.timeout.ms");
+        out.timer(now.plus_ms(timeout), Timer::FetchTimeout { leader, correlation });
+    }
+
+    /// The fetch to `leader` got no answer (a cut link, a dead or paused leader): forget it and fetch again.
+    pub(crate) fn on_fetch_timeout(
+        &mut self,
+        now: SimTime,
+        leader: BrokerId,
+        correlation: u64,
+        out: &mut Effects,
+    ) {
+        let state = self.fetchers.entry(leader).or_default();
+        if state.in_flight == Some(correlation) {
+            state.in_flight = None;
+            self.maybe_fetch(now, leader, out);
+        }
     }
 
     /// Handles a leader's fetch response, then fetches again.
@@ -190,22 +190,10 @@ fn handle_fetch_error(
         if leo > pr.log_end_offset {
             // AbstractFetcherThread.fetchOffsetAndTruncate: ahead of the leader's LEO (its log was replaced,
             // as after an unclean election): truncate to the leader's LEO.
-            truncate(
-                me,
-                p,
-                pr.log_end_offset,
-                "fetch offset is beyond the leader's log end offset",
-                out,
-            );
+            truncate(me, p, pr.log_end_offset, "fetch offset is beyond the leader's log end offset", out);
         } else if leo < pr.log_start_offset {
             // Behind the leader's log start: start over from it.
-            truncate(
-                me,
-                p,
-                p.log.log_start_offset(),
-                "behind the leader's log start offset",
-                out,
-            );
+            truncate(me, p, p.log.log_start_offset(), "behind the leader's log start offset", out);
             p.log.delete_records_before(pr.log_start_offset);
         }
         return;
@@ -273,10 +261,7 @@ mod tests {
                 key: None,
                 value: None,
                 value_bytes: 1,
-                id: RecordId {
-                    producer: ClientId(0),
-                    seq: 0,
-                },
+                id: RecordId { producer: ClientId(0), seq: 0 },
             };
             log.append(Rc::new(Batch {
                 base_offset: i as i64,
@@ -295,14 +280,8 @@ mod tests {
     #[test]
     fn kip279_iterative_truncation() {
         let leader = log_with(&[1, 3, 5]);
-        let mut p = Partition::new(
-            Tp {
-                topic: TopicId(0),
-                partition: 0,
-            },
-            "t-0".into(),
-            log_with(&[0, 2, 4]),
-        );
+        let mut p =
+            Partition::new(Tp { topic: TopicId(0), partition: 0 }, "t-0".into(), log_with(&[0, 2, 4]));
         let mut rounds = Vec::new();
         loop {
             let last = p.log.latest_epoch();

@@ -29,8 +29,8 @@ pub struct Batch {
     pub base_offset: Offset,
     /// The leader epoch of the leader that appended it (`partitionLeaderEpoch`).
     pub epoch: LeaderEpoch,
-    /// The producer's idempotence identity: producer id and the batch's first sequence number, if idempotent.
-    pub producer: Option<(ClientId, i64)>,
+    /// The producer's idempotence identity, if idempotent: producer id, producer epoch, first sequence number.
+    pub producer: Option<(ClientId, i16, i64)>,
     /// When the leader appended it.
     pub append_time: SimTime,
     /// Size on the wire and on disk (after compression), which the size limits apply to.
@@ -126,41 +126,24 @@ impl Log {
     pub fn assign_epoch_start(&mut self, epoch: LeaderEpoch) {
         let leo = self.log_end_offset;
         if let Some(last) = self.epochs.last_mut() {
-            assert!(
-                epoch >= last.epoch,
-                "leader epochs only grow: {} after {}",
-                epoch,
-                last.epoch
-            );
+            assert!(epoch >= last.epoch, "leader epochs only grow: {} after {}", epoch, last.epoch);
             if last.epoch == epoch {
                 return;
             }
             if last.start_offset == leo {
                 // An epoch with no records is superseded by the newer one at the same offset.
-                *last = EpochEntry {
-                    epoch,
-                    start_offset: leo,
-                };
+                *last = EpochEntry { epoch, start_offset: leo };
                 return;
             }
         }
-        self.epochs.push(EpochEntry {
-            epoch,
-            start_offset: leo,
-        });
+        self.epochs.push(EpochEntry { epoch, start_offset: leo });
     }
 
     /// Appends a batch at the LEO (as leader or follower). The batch's base offset must be the LEO.
     pub fn append(&mut self, batch: Rc<Batch>) {
-        assert_eq!(
-            batch.base_offset, self.log_end_offset,
-            "append must be at the log end offset"
-        );
+        assert_eq!(batch.base_offset, self.log_end_offset, "append must be at the log end offset");
         if self.latest_epoch().is_none_or(|e| batch.epoch > e) {
-            self.epochs.push(EpochEntry {
-                epoch: batch.epoch,
-                start_offset: batch.base_offset,
-            });
+            self.epochs.push(EpochEntry { epoch: batch.epoch, start_offset: batch.base_offset });
         }
         self.log_end_offset = batch.next_offset();
         self.batches.push(batch);
@@ -220,37 +203,22 @@ impl Log {
         let first = self.epochs.first()?;
         let last = self.epochs.last().expect("non-empty");
         if requested == last.epoch {
-            return Some(EpochEndOffset {
-                epoch: requested,
-                end_offset: self.log_end_offset,
-            });
+            return Some(EpochEndOffset { epoch: requested, end_offset: self.log_end_offset });
         }
         if requested < first.epoch {
-            return Some(EpochEndOffset {
-                epoch: requested,
-                end_offset: first.start_offset,
-            });
+            return Some(EpochEndOffset { epoch: requested, end_offset: first.start_offset });
         }
         // The first entry with a larger epoch marks where the answer's epoch ends.
         let idx = self.epochs.partition_point(|e| e.epoch <= requested);
         let floor = self.epochs[idx - 1];
-        let end_offset = self
-            .epochs
-            .get(idx)
-            .map_or(self.log_end_offset, |next| next.start_offset);
-        Some(EpochEndOffset {
-            epoch: floor.epoch,
-            end_offset,
-        })
+        let end_offset = self.epochs.get(idx).map_or(self.log_end_offset, |next| next.start_offset);
+        Some(EpochEndOffset { epoch: floor.epoch, end_offset })
     }
 
     /// The first offset written in `epoch` if the cache knows it (the ISR-join rule of KAFKA-7128 needs the
     /// start of the leader's current epoch).
     pub fn epoch_start_offset(&self, epoch: LeaderEpoch) -> Option<Offset> {
-        self.epochs
-            .iter()
-            .find(|e| e.epoch == epoch)
-            .map(|e| e.start_offset)
+        self.epochs.iter().find(|e| e.epoch == epoch).map(|e| e.start_offset)
     }
 
     /// The batches that hold offsets from `from` on, up to `max_bytes` — but always at least the first batch, so
@@ -276,10 +244,7 @@ impl Log {
     /// Every record with its offset and epoch, oldest first (for views, expectations and checkers).
     pub fn records(&self) -> impl Iterator<Item = (Offset, LeaderEpoch, &Record)> + '_ {
         self.batches.iter().flat_map(|b| {
-            b.records
-                .iter()
-                .enumerate()
-                .map(move |(i, r)| (b.base_offset + i as Offset, b.epoch, r))
+            b.records.iter().enumerate().map(move |(i, r)| (b.base_offset + i as Offset, b.epoch, r))
         })
     }
 
@@ -290,9 +255,7 @@ impl Log {
         if offset < b.base_offset {
             return None;
         }
-        b.records
-            .get((offset - b.base_offset) as usize)
-            .map(|r| (b.epoch, r))
+        b.records.get((offset - b.base_offset) as usize).map(|r| (b.epoch, r))
     }
 
     /// Drops the last `n` records (a crash that loses the unflushed tail of the page cache).
@@ -311,10 +274,7 @@ mod tests {
             key: None,
             value: None,
             value_bytes: 10,
-            id: RecordId {
-                producer: ClientId(0),
-                seq: 0,
-            },
+            id: RecordId { producer: ClientId(0), seq: 0 },
         };
         Rc::new(Batch {
             base_offset: base,
@@ -338,34 +298,10 @@ mod tests {
     fn end_offset_for_follows_leader_epoch_file_cache() {
         // Leader log of KIP-279's unit case: 0:1:a, 1:3:b, 2:5:c.
         let log = log_with(&[1, 3, 5]);
-        assert_eq!(
-            log.end_offset_for(5),
-            Some(EpochEndOffset {
-                epoch: 5,
-                end_offset: 3
-            })
-        );
-        assert_eq!(
-            log.end_offset_for(4),
-            Some(EpochEndOffset {
-                epoch: 3,
-                end_offset: 2
-            })
-        );
-        assert_eq!(
-            log.end_offset_for(2),
-            Some(EpochEndOffset {
-                epoch: 1,
-                end_offset: 1
-            })
-        );
-        assert_eq!(
-            log.end_offset_for(0),
-            Some(EpochEndOffset {
-                epoch: 0,
-                end_offset: 0
-            })
-        );
+        assert_eq!(log.end_offset_for(5), Some(EpochEndOffset { epoch: 5, end_offset: 3 }));
+        assert_eq!(log.end_offset_for(4), Some(EpochEndOffset { epoch: 3, end_offset: 2 }));
+        assert_eq!(log.end_offset_for(2), Some(EpochEndOffset { epoch: 1, end_offset: 1 }));
+        assert_eq!(log.end_offset_for(0), Some(EpochEndOffset { epoch: 0, end_offset: 0 }));
         assert_eq!(Log::new().end_offset_for(3), None);
     }
 
@@ -376,13 +312,7 @@ mod tests {
         log.truncate_to(1);
         assert_eq!(log.log_end_offset(), 1);
         assert_eq!(log.high_watermark(), 1);
-        assert_eq!(
-            log.epoch_cache(),
-            &[EpochEntry {
-                epoch: 0,
-                start_offset: 0
-            }]
-        );
+        assert_eq!(log.epoch_cache(), &[EpochEntry { epoch: 0, start_offset: 0 }]);
     }
 
     #[test]
@@ -398,23 +328,11 @@ mod tests {
     fn new_epoch_is_recorded_at_the_leo_before_any_write() {
         let mut log = log_with(&[0]);
         log.assign_epoch_start(1);
-        assert_eq!(
-            log.epoch_cache().last(),
-            Some(&EpochEntry {
-                epoch: 1,
-                start_offset: 1
-            })
-        );
+        assert_eq!(log.epoch_cache().last(), Some(&EpochEntry { epoch: 1, start_offset: 1 }));
         // A second empty epoch at the same offset replaces the first.
         log.assign_epoch_start(2);
         assert_eq!(log.epoch_cache().len(), 2);
-        assert_eq!(
-            log.end_offset_for(1),
-            Some(EpochEndOffset {
-                epoch: 0,
-                end_offset: 1
-            })
-        );
+        assert_eq!(log.end_offset_for(1), Some(EpochEndOffset { epoch: 0, end_offset: 1 }));
     }
 
     #[test]

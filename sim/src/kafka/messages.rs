@@ -10,17 +10,9 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub enum Msg {
     /// Broker → controller: register after (re)start (`BrokerRegistration`).
-    BrokerRegistration {
-        broker: BrokerId,
-        rack: Option<String>,
-        incarnation: u64,
-    },
+    BrokerRegistration { broker: BrokerId, rack: Option<String>, incarnation: u64 },
     /// Broker → controller: liveness, and a request to shut down in a controlled way (`BrokerHeartbeat`).
-    BrokerHeartbeat {
-        broker: BrokerId,
-        incarnation: u64,
-        want_shutdown: bool,
-    },
+    BrokerHeartbeat { broker: BrokerId, incarnation: u64, want_shutdown: bool },
     /// Controller → broker: heartbeat answer; `shutdown_ready` once its leadership has moved away.
     BrokerHeartbeatResponse { shutdown_ready: bool },
     /// Controller → broker: a new metadata image (the broker's replay of the metadata log).
@@ -34,10 +26,7 @@ pub enum Msg {
         new_isr: Vec<BrokerId>,
     },
     /// Controller → leader: the committed ISR, or why not.
-    AlterPartitionResponse {
-        tp: Tp,
-        result: Result<(LeaderEpoch, i32, Vec<BrokerId>), ErrorCode>,
-    },
+    AlterPartitionResponse { tp: Tp, result: Result<(LeaderEpoch, i32, Vec<BrokerId>), ErrorCode> },
     /// Follower or consumer → leader (`Fetch`).
     Fetch(Rc<FetchRequest>),
     /// Leader → fetcher.
@@ -45,18 +34,11 @@ pub enum Msg {
     /// Producer → leader (`Produce`), one partition per request.
     Produce(Rc<ProduceRequest>),
     /// Leader → producer (nothing is sent for acks=0).
-    ProduceResponse {
-        correlation: u64,
-        tp: Tp,
-        result: Result<Offset, ErrorCode>,
-    },
+    ProduceResponse { correlation: u64, tp: Tp, result: Result<Offset, ErrorCode> },
     /// Client → any broker (`Metadata`).
     MetadataRequest { correlation: u64 },
     /// Broker → client: its current metadata image.
-    MetadataResponse {
-        correlation: u64,
-        image: Rc<MetadataImage>,
-    },
+    MetadataResponse { correlation: u64, image: Rc<MetadataImage> },
     /// Admin client → controller or broker: an admin operation.
     AdminRequest { correlation: u64, op: AdminOp },
     /// The result of an admin operation.

@@ -84,23 +84,13 @@ impl MetadataImage {
 
     /// Whether a broker is registered, unfenced and not shutting down: eligible to lead or join an ISR.
     pub fn is_broker_eligible(&self, id: BrokerId) -> bool {
-        self.brokers
-            .get(&id)
-            .is_some_and(|b| !b.fenced && !b.shutting_down)
+        self.brokers.get(&id).is_some_and(|b| !b.fenced && !b.shutting_down)
     }
 
     /// Every partition with its id.
     pub fn partitions(&self) -> impl Iterator<Item = (Tp, &PartitionMeta)> + '_ {
         self.topics.values().flat_map(|t| {
-            t.partitions.iter().enumerate().map(move |(i, p)| {
-                (
-                    Tp {
-                        topic: t.id,
-                        partition: i as u32,
-                    },
-                    p,
-                )
-            })
+            t.partitions.iter().enumerate().map(move |(i, p)| (Tp { topic: t.id, partition: i as u32 }, p))
         })
     }
 

@@ -43,6 +43,8 @@ pub struct FollowerState {
 /// The last batch an idempotent producer wrote (Kafka keeps the last 5; one in flight per partition here).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProducerEntry {
+    /// The producer epoch it was written with.
+    pub epoch: i16,
     /// First sequence number of the batch.
     pub base_seq: i64,
     /// Number of records.
@@ -55,15 +57,9 @@ pub struct ProducerEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Appended {
     /// Appended at `base_offset`; the last offset is `last_offset`.
-    New {
-        base_offset: Offset,
-        last_offset: Offset,
-    },
+    New { base_offset: Offset, last_offset: Offset },
     /// A retry of a batch already in the log (idempotence): not written twice.
-    Duplicate {
-        base_offset: Offset,
-        last_offset: Offset,
-    },
+    Duplicate { base_offset: Offset, last_offset: Offset },
 }
 
 /// A replica of one partition on this broker.
@@ -124,11 +120,7 @@ impl Partition {
     /// Takes leadership in `meta.leader_epoch` (`Partition.makeLeader`): record the new epoch at the LEO before
     /// any write, and forget what followers had fetched (they must fetch again in this epoch).
     pub fn become_leader(&mut self, me: BrokerId, meta: &PartitionMeta, now: SimTime) {
-        assert_eq!(
-            meta.leader,
-            Some(me),
-            "become_leader on a broker the controller did not elect"
-        );
+        assert_eq!(meta.leader, Some(me), "become_leader on a broker the controller did not elect");
         assert!(meta.leader_epoch >= self.leader_epoch, "leader epochs only grow");
         self.role = Role::Leader;
         self.leader_epoch = meta.leader_epoch;
@@ -195,16 +187,18 @@ impl Partition {
     /// Appends a producer's batch as leader, stamping it with the leader epoch. Idempotent producers' retries
     /// of the batch already written are recognised and not written twice.
     pub fn append_as_leader(&mut self, mut batch: Batch, now: SimTime) -> Result<Appended, i64> {
-        if let Some((pid, base_seq)) = batch.producer {
+        if let Some((pid, epoch, base_seq)) = batch.producer {
             if let Some(last) = self.producers.get(&pid) {
-                if last.base_seq == base_seq {
-                    let last_offset = last.base_offset + last.count - 1;
-                    return Ok(Appended::Duplicate {
-                        base_offset: last.base_offset,
-                        last_offset,
-                    });
+                // A new producer epoch (the producer bumped it after a sequence gap) starts again at 0.
+                let fresh_epoch = epoch > last.epoch && base_seq == 0;
+                if epoch < last.epoch {
+                    return Err(last.base_seq + last.count);
                 }
-                if base_seq != last.base_seq + last.count {
+                if !fresh_epoch && last.base_seq == base_seq {
+                    let last_offset = last.base_offset + last.count - 1;
+                    return Ok(Appended::Duplicate { base_offset: last.base_offset, last_offset });
+                }
+                if !fresh_epoch && base_seq != last.base_seq + last.count {
                     return Err(last.base_seq + last.count);
                 }
             }
@@ -216,10 +210,7 @@ impl Partition {
         let (base_offset, last_offset) = (batch.base_offset, batch.last_offset());
         self.record_producer(&batch);
         self.log.append(batch);
-        Ok(Appended::New {
-            base_offset,
-            last_offset,
-        })
+        Ok(Appended::New { base_offset, last_offset })
     }
 
     /// Appends a batch copied from the leader (follower side).
@@ -229,8 +220,9 @@ impl Partition {
     }
 
     fn record_producer(&mut self, batch: &Batch) {
-        if let Some((pid, base_seq)) = batch.producer {
+        if let Some((pid, epoch, base_seq)) = batch.producer {
             let entry = ProducerEntry {
+                epoch,
                 base_seq,
                 count: batch.records.len() as i64,
                 base_offset: batch.base_offset,
@@ -296,11 +288,7 @@ impl Partition {
     pub fn out_of_sync_replicas(&self, now: SimTime, lag_max_us: u64) -> Vec<BrokerId> {
         self.isr
             .iter()
-            .filter(|b| {
-                self.followers
-                    .get(b)
-                    .is_some_and(|f| now.since(f.last_caught_up) > lag_max_us)
-            })
+            .filter(|b| self.followers.get(b).is_some_and(|f| now.since(f.last_caught_up) > lag_max_us))
             .copied()
             .collect()
     }
@@ -323,35 +311,20 @@ mod tests {
         }
     }
 
-    fn batch(producer: Option<(ClientId, i64)>) -> Batch {
-        let id = RecordId {
-            producer: ClientId(9),
-            seq: 0,
-        };
+    fn batch(producer: Option<(ClientId, i16, i64)>) -> Batch {
+        let id = RecordId { producer: ClientId(9), seq: 0 };
         Batch {
             base_offset: 0,
             epoch: 0,
             producer,
             append_time: SimTime::ZERO,
             size_bytes: 100,
-            records: vec![Record {
-                key: None,
-                value: None,
-                value_bytes: 100,
-                id,
-            }],
+            records: vec![Record { key: None, value: None, value_bytes: 100, id }],
         }
     }
 
     fn leader() -> Partition {
-        let mut p = Partition::new(
-            Tp {
-                topic: TopicId(0),
-                partition: 0,
-            },
-            "t-0".into(),
-            Log::new(),
-        );
+        let mut p = Partition::new(Tp { topic: TopicId(0), partition: 0 }, "t-0".into(), Log::new());
         p.become_leader(BrokerId(1), &meta(1, 3, &[1, 2, 3]), SimTime::ZERO);
         p
     }
@@ -361,10 +334,7 @@ mod tests {
         let mut p = leader();
         assert_eq!(
             p.append_as_leader(batch(None), SimTime(1)),
-            Ok(Appended::New {
-                base_offset: 0,
-                last_offset: 0
-            })
+            Ok(Appended::New { base_offset: 0, last_offset: 0 })
         );
         assert_eq!(p.log.batches()[0].epoch, 3);
         assert_eq!(p.log.epoch_cache()[0].epoch, 3);
@@ -373,18 +343,15 @@ mod tests {
     #[test]
     fn idempotent_retry_is_not_written_twice() {
         let mut p = leader();
-        let pid = Some((ClientId(9), 0));
+        let pid = Some((ClientId(9), 0, 0));
         p.append_as_leader(batch(pid), SimTime(1)).unwrap();
         assert_eq!(
             p.append_as_leader(batch(pid), SimTime(2)),
-            Ok(Appended::Duplicate {
-                base_offset: 0,
-                last_offset: 0
-            })
+            Ok(Appended::Duplicate { base_offset: 0, last_offset: 0 })
         );
         assert_eq!(p.log.log_end_offset(), 1);
         assert_eq!(
-            p.append_as_leader(batch(Some((ClientId(9), 5))), SimTime(3)),
+            p.append_as_leader(batch(Some((ClientId(9), 0, 5))), SimTime(3)),
             Err(1),
             "gap in sequence"
         );
@@ -394,37 +361,19 @@ mod tests {
     fn high_watermark_is_min_leo_of_isr_and_frozen_under_min_isr() {
         let mut p = leader();
         p.append_as_leader(batch(None), SimTime(1)).unwrap();
-        assert_eq!(
-            p.candidate_high_watermark(BrokerId(1), 1),
-            None,
-            "followers have not fetched"
-        );
+        assert_eq!(p.candidate_high_watermark(BrokerId(1), 1), None, "followers have not fetched");
         p.record_follower_fetch(BrokerId(2), 1, SimTime(2));
         p.record_follower_fetch(BrokerId(3), 1, SimTime(2));
         assert_eq!(p.candidate_high_watermark(BrokerId(1), 1), Some(1));
         p.isr = vec![BrokerId(1)];
-        assert_eq!(
-            p.candidate_high_watermark(BrokerId(1), 2),
-            None,
-            "KAFKA-15583: frozen under min ISR"
-        );
+        assert_eq!(p.candidate_high_watermark(BrokerId(1), 2), None, "KAFKA-15583: frozen under min ISR");
     }
 
     #[test]
     fn isr_join_needs_the_start_of_the_leader_epoch() {
         // KAFKA-7128: HW 0 but the epoch started at offset 1; a follower at LEO 0 may not join.
-        let mut p = Partition::new(
-            Tp {
-                topic: TopicId(0),
-                partition: 0,
-            },
-            "t-0".into(),
-            Log::new(),
-        );
-        p.log.append(Rc::new(Batch {
-            epoch: 0,
-            ..batch(None)
-        }));
+        let mut p = Partition::new(Tp { topic: TopicId(0), partition: 0 }, "t-0".into(), Log::new());
+        p.log.append(Rc::new(Batch { epoch: 0, ..batch(None) }));
         p.become_leader(BrokerId(1), &meta(1, 4, &[1]), SimTime::ZERO);
         p.record_follower_fetch(BrokerId(2), 0, SimTime(1));
         assert!(!p.is_follower_in_sync(BrokerId(2)));
@@ -438,9 +387,6 @@ mod tests {
         p.append_as_leader(batch(None), SimTime(1)).unwrap();
         p.record_follower_fetch(BrokerId(2), 1, SimTime::from_ms(10_000));
         p.record_follower_fetch(BrokerId(3), 0, SimTime::from_ms(10_000));
-        assert_eq!(
-            p.out_of_sync_replicas(SimTime(31_000_000), 30_000_000),
-            vec![BrokerId(3)]
-        );
+        assert_eq!(p.out_of_sync_replicas(SimTime(31_000_000), 30_000_000), vec![BrokerId(3)]);
     }
 }

@@ -105,19 +105,13 @@ pub fn assign_replicas_to_brokers(
         replica_shift,
         first_partition_id: start_partition_id.max(0) as usize,
     };
-    let without_rack: Vec<i32> = brokers
-        .iter()
-        .filter(|b| b.rack.is_none())
-        .map(|b| b.id)
-        .collect();
+    let without_rack: Vec<i32> = brokers.iter().filter(|b| b.rack.is_none()).map(|b| b.id).collect();
     if without_rack.len() == brokers.len() {
         let ids: Vec<i32> = brokers.iter().map(|b| b.id).collect();
         Ok(assign_rack_unaware(&ids, &spec))
     } else if without_rack.is_empty() {
-        let racks: BTreeMap<i32, String> = brokers
-            .iter()
-            .map(|b| (b.id, b.rack.clone().unwrap_or_default()))
-            .collect();
+        let racks: BTreeMap<i32, String> =
+            brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())).collect();
         Ok(assign_rack_aware(&racks, &spec))
     } else {
         Err(PlacementError::MixedRacks { without_rack })
@@ -131,10 +125,7 @@ fn validate(brokers: &[BrokerSpec], partitions: i32, replication_factor: i32) ->
     }
     let available_brokers = brokers.len();
     if replication_factor <= 0 || replication_factor as usize > available_brokers {
-        return Err(PlacementError::InvalidReplicationFactor {
-            replication_factor,
-            available_brokers,
-        });
+        return Err(PlacementError::InvalidReplicationFactor { replication_factor, available_brokers });
     }
     let mut seen = BTreeSet::new();
     match brokers.iter().find(|b| !seen.insert(b.id)) {
@@ -260,13 +251,7 @@ mod tests {
     }
 
     fn racked(pairs: &[(i32, &str)]) -> Vec<BrokerSpec> {
-        pairs
-            .iter()
-            .map(|&(id, rack)| BrokerSpec {
-                id,
-                rack: Some(rack.to_string()),
-            })
-            .collect()
+        pairs.iter().map(|&(id, rack)| BrokerSpec { id, rack: Some(rack.to_string()) }).collect()
     }
 
     #[test]
@@ -280,14 +265,8 @@ mod tests {
 
     #[test]
     fn javadoc_example_rack_aware() {
-        let brokers = racked(&[
-            (0, "rack1"),
-            (1, "rack3"),
-            (2, "rack3"),
-            (3, "rack2"),
-            (4, "rack2"),
-            (5, "rack1"),
-        ]);
+        let brokers =
+            racked(&[(0, "rack1"), (1, "rack3"), (2, "rack3"), (3, "rack2"), (4, "rack2"), (5, "rack1")]);
         let got = assign_replicas_to_brokers(&brokers, 7, 3, 0, 0, 0).expect("valid");
         assert_eq!(got[0], vec![0, 3, 1]);
         assert_eq!(got[5], vec![2, 0, 3]);
@@ -300,21 +279,13 @@ mod tests {
         let err = assign_replicas_to_brokers(&brokers, 3, 4, 0, 0, 0).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("INVALID_REPLICATION_FACTOR"), "{text}");
-        assert!(
-            text.contains("replication factor 4 larger than available brokers 3"),
-            "{text}"
-        );
+        assert!(text.contains("replication factor 4 larger than available brokers 3"), "{text}");
         let err = assign_replicas_to_brokers(&brokers, 0, 1, 0, 0, 0).unwrap_err();
         assert_eq!(err, PlacementError::InvalidPartitions { partitions: 0 });
         let mut mixed = racked(&[(0, "a"), (1, "b")]);
         mixed.push(BrokerSpec { id: 2, rack: None });
         let err = assign_replicas_to_brokers(&mixed, 1, 1, 0, 0, 0).unwrap_err();
-        assert_eq!(
-            err,
-            PlacementError::MixedRacks {
-                without_rack: vec![2]
-            }
-        );
+        assert_eq!(err, PlacementError::MixedRacks { without_rack: vec![2] });
         let err = assign_replicas_to_brokers(&unracked(&[1, 1]), 1, 1, 0, 0, 0).unwrap_err();
         assert_eq!(err, PlacementError::DuplicateBrokerId { id: 1 });
     }

@@ -102,6 +102,8 @@ pub struct Producer {
     waiting_for_metadata: VecDeque<(RecordId, SendRecord)>,
     workloads: Vec<Workload>,
     next_record: u64,
+    /// The idempotent producer's epoch, bumped after a sequence gap (KIP-360).
+    producer_epoch: i16,
     next_correlation: u64,
     next_batch: u64,
     buffered_bytes: u64,
@@ -139,6 +141,7 @@ impl Producer {
             waiting_for_metadata: VecDeque::new(),
             workloads: Vec::new(),
             next_record: 0,
+            producer_epoch: 0,
             next_correlation: 0,
             next_batch: 0,
             buffered_bytes: 0,
@@ -152,10 +155,7 @@ impl Producer {
     /// Starts: fetch metadata and schedule its refresh.
     pub fn start(&mut self, now: SimTime, out: &mut Effects) {
         self.request_metadata(now, out);
-        out.timer(
-            now.plus_ms(self.config.metadata_max_age_ms),
-            Timer::MetadataRefresh,
-        );
+        out.timer(now.plus_ms(self.config.metadata_max_age_ms), Timer::MetadataRefresh);
     }
 
     /// Adds a workload and starts it now.
@@ -182,12 +182,14 @@ impl Producer {
                 }
                 self.flush_waiting(now, out);
                 self.drain_all(now, out);
+                if !self.waiting_for_metadata.is_empty() {
+                    // The topic is not known yet (the broker may not have the metadata either): ask again.
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), Timer::MetadataRetry);
+                }
             }
-            Msg::ProduceResponse {
-                correlation,
-                tp,
-                result,
-            } => self.on_produce_response(now, correlation, tp, result, out),
+            Msg::ProduceResponse { correlation, tp, result } => {
+                self.on_produce_response(now, correlation, tp, result, out)
+            }
             Msg::Disconnected { broker } => self.on_disconnect(now, broker, out),
             _ => {}
         }
@@ -205,13 +207,12 @@ impl Producer {
                 }
             }
             Timer::RetryBackoff { tp } => self.drain(now, tp, out),
+            Timer::DeliveryTimeout { tp, batch } => self.expire(now, tp, batch, out),
             Timer::RequestTimeout { correlation } => self.on_request_timeout(now, correlation, out),
+            Timer::MetadataRetry => self.request_metadata(now, out),
             Timer::MetadataRefresh => {
                 self.request_metadata(now, out);
-                out.timer(
-                    now.plus_ms(self.config.metadata_max_age_ms),
-                    Timer::MetadataRefresh,
-                );
+                out.timer(now.plus_ms(self.config.metadata_max_age_ms), Timer::MetadataRefresh);
             }
             _ => {}
         }
@@ -273,21 +274,13 @@ impl Producer {
     /// `send()`: partitions the record and adds it to its partition's batch. Returns its id, or `None` when it
     /// failed at once (too large).
     pub fn send(&mut self, now: SimTime, record: SendRecord, out: &mut Effects) -> Option<RecordId> {
-        let id = RecordId {
-            producer: self.id,
-            seq: self.next_record,
-        };
+        let id = RecordId { producer: self.id, seq: self.next_record };
         self.next_record += 1;
         let key_len = record.key.as_ref().map_or(0, |k| k.len() as u32);
         let bytes = key_len + record.value_bytes + RECORD_OVERHEAD_BYTES;
         if bytes + BATCH_HEADER_BYTES > self.config.max_request_size {
             // KafkaProducer.ensureValidRecordSize: refused before it is batched.
-            self.report_failed(
-                &format!("{}-?", record.topic),
-                vec![id],
-                ErrorCode::RECORD_TOO_LARGE,
-                out,
-            );
+            self.report_failed(&format!("{}-?", record.topic), vec![id], ErrorCode::RECORD_TOO_LARGE, out);
             return None;
         }
         if self.metadata.topic_by_name(&record.topic).is_none() {
@@ -314,10 +307,7 @@ impl Producer {
     }
 
     fn enqueue(&mut self, now: SimTime, id: RecordId, record: SendRecord, bytes: u32, out: &mut Effects) {
-        let topic = self
-            .metadata
-            .topic_by_name(&record.topic)
-            .expect("checked by caller");
+        let topic = self.metadata.topic_by_name(&record.topic).expect("checked by caller");
         let n = topic.partitions.len() as u32;
         let available: Vec<u32> = topic
             .partitions
@@ -330,11 +320,8 @@ impl Producer {
             Some(p) => p.min(n.saturating_sub(1)),
             None => {
                 let key = record.key.as_ref().map(|k| k.as_bytes());
-                let scope = if self.config.client == ClientProfile::KafkaGo {
-                    ""
-                } else {
-                    record.topic.as_str()
-                };
+                let scope =
+                    if self.config.client == ClientProfile::KafkaGo { "" } else { record.topic.as_str() };
                 let (kind, batch_size) = (self.config.partitioner, self.config.batch_size);
                 let partitioner = self
                     .partitioners
@@ -343,18 +330,10 @@ impl Producer {
                 partitioner.partition(key, bytes, n, &available, &mut self.rng)
             }
         };
-        let tp = Tp {
-            topic: topic.id,
-            partition,
-        };
+        let tp = Tp { topic: topic.id, partition };
         let pending = Pending {
             id,
-            record: Record {
-                key: record.key,
-                value: record.value,
-                value_bytes: record.value_bytes,
-                id,
-            },
+            record: Record { key: record.key, value: record.value, value_bytes: record.value_bytes, id },
             bytes,
         };
         self.buffered_bytes += u64::from(bytes);
@@ -363,11 +342,8 @@ impl Producer {
     }
 
     fn add_to_batch(&mut self, now: SimTime, tp: Tp, pending: Pending, out: &mut Effects) {
-        let (batch_size, max_records, linger) = (
-            self.config.batch_size,
-            self.config.batch_max_records,
-            self.config.linger_ms,
-        );
+        let (batch_size, max_records, linger) =
+            (self.config.batch_size, self.config.batch_max_records, self.config.linger_ms);
         let q = self.queues.entry(tp).or_default();
         // Close the open batch if this record would not fit (RecordAccumulator.tryAppend).
         if let Some(open) = &q.open {
@@ -399,6 +375,9 @@ impl Producer {
             q.ready.push_back(b);
         } else if new_batch {
             out.timer(now.plus_ms(linger), Timer::Linger { tp, batch: id });
+        }
+        if let (true, Some(d)) = (new_batch, self.config.delivery_timeout_ms) {
+            out.timer(now.plus_ms(d), Timer::DeliveryTimeout { tp, batch: id });
         }
     }
 
@@ -439,10 +418,7 @@ impl Producer {
             return;
         }
         q.in_flight = Some((correlation, batch, leader));
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            Timer::RequestTimeout { correlation },
-        );
+        out.timer(now.plus_ms(self.config.request_timeout_ms), Timer::RequestTimeout { correlation });
     }
 
     fn build_request(&self, correlation: u64, tp: Tp, batch: &ProducerBatch) -> ProduceRequest {
@@ -455,7 +431,7 @@ impl Producer {
             batch: Batch {
                 base_offset: 0,
                 epoch: -1,
-                producer: batch.base_seq.map(|s| (self.id, s)),
+                producer: batch.base_seq.map(|s| (self.id, self.producer_epoch, s)),
                 append_time: SimTime::ZERO,
                 size_bytes: self.config.compression.batch_bytes(records.len(), batch.payload),
                 records,
@@ -498,13 +474,7 @@ impl Producer {
             .find(|(_, q)| q.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation))
             .map(|(t, _)| *t);
         if let Some(tp) = tp {
-            let (_, batch, _) = self
-                .queues
-                .get_mut(&tp)
-                .expect("found")
-                .in_flight
-                .take()
-                .expect("found");
+            let (_, batch, _) = self.queues.get_mut(&tp).expect("found").in_flight.take().expect("found");
             // No answer within request.timeout.ms: Java retries it (the write may or may not have happened).
             self.on_error(now, tp, batch, ErrorCode::TIMEOUT, out);
             self.drain(now, tp, out);
@@ -522,35 +492,36 @@ impl Producer {
             .map(|(tp, _)| *tp)
             .collect();
         for tp in broken {
-            let (_, batch, _) = self
-                .queues
-                .get_mut(&tp)
-                .expect("listed")
-                .in_flight
-                .take()
-                .expect("listed");
+            let (_, batch, _) = self.queues.get_mut(&tp).expect("listed").in_flight.take().expect("listed");
             self.on_error(now, tp, batch, ErrorCode::NETWORK_EXCEPTION, out);
         }
         if self.metadata_in_flight.is_some() && self.last_metadata_broker == Some(broker) {
-            // Asked later by whatever needs metadata next (a retry's backoff), not at once: with every broker
-            // down an immediate retry would spin.
+            // Asked again after a backoff, not at once: with every broker down an immediate retry would spin.
             self.metadata_in_flight = None;
+            out.timer(now.plus_ms(self.config.retry_backoff_ms), Timer::MetadataRetry);
         }
         self.resume_workloads(now, out);
     }
 
-    fn on_error(&mut self, now: SimTime, tp: Tp, batch: ProducerBatch, error: ErrorCode, out: &mut Effects) {
-        let retriable = error.is_retriable() || error == ErrorCode::TIMEOUT;
-        let expired = self
-            .config
-            .delivery_timeout_ms
-            .is_some_and(|d| now.since(batch.created) >= d * 1000);
+    fn on_error(
+        &mut self,
+        now: SimTime,
+        tp: Tp,
+        mut batch: ProducerBatch,
+        error: ErrorCode,
+        out: &mut Effects,
+    ) {
+        let mut retriable = error.is_retriable() || error == ErrorCode::TIMEOUT;
+        if error == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER && self.config.enable_idempotence {
+            // TransactionManager.canRetry (KIP-360): the idempotent Java producer retries a sequence gap after
+            // bumping its epoch, which restarts every partition's sequence at 0.
+            self.bump_epoch();
+            batch.base_seq = None;
+            retriable = true;
+        }
+        let expired = self.config.delivery_timeout_ms.is_some_and(|d| now.since(batch.created) >= d * 1000);
         if !retriable || batch.attempts > self.config.retries || expired {
-            let error = if expired && retriable {
-                ErrorCode::TIMEOUT
-            } else {
-                error
-            };
+            let error = if expired && retriable { ErrorCode::TIMEOUT } else { error };
             let name = self.metadata.tp_name(tp);
             let ids: Vec<RecordId> = batch.records.iter().map(|p| p.id).collect();
             self.release(&batch);
@@ -574,19 +545,48 @@ impl Producer {
         self.request_metadata(now, out);
     }
 
+    fn bump_epoch(&mut self) {
+        self.producer_epoch += 1;
+        for q in self.queues.values_mut() {
+            q.next_seq = 0;
+            for b in q.ready.iter_mut() {
+                b.base_seq = None;
+            }
+        }
+    }
+
     /// KIP-580 exponential backoff: `retry.backoff.ms · 2^(attempt-1)`, capped at `retry.backoff.max.ms`, with
     /// Kafka's ±20 % jitter drawn from the producer's seeded stream (no jitter when the backoff is fixed).
     fn backoff_us(&mut self, attempt: u32) -> u64 {
         let base = self.config.retry_backoff_ms.saturating_mul(1000);
         let max = self.config.retry_backoff_max_ms.saturating_mul(1000).max(base);
-        let exp = base
-            .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
-            .min(max);
+        let exp = base.saturating_mul(1u64 << attempt.saturating_sub(1).min(20)).min(max);
         if max == base || exp == 0 {
             return exp;
         }
         let jitter = uniform_inclusive(&mut self.rng, 0, 400) as i64 - 200; // per mille: ±20 %
         (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
+    }
+
+    /// `RecordAccumulator.expiredBatches`: a batch still waiting (never sent, or waiting to be retried) when
+    /// `delivery.timeout.ms` has passed since it was created fails with a timeout. A batch in flight is left
+    /// to its request's own outcome.
+    fn expire(&mut self, now: SimTime, tp: Tp, batch: u64, out: &mut Effects) {
+        let Some(q) = self.queues.get_mut(&tp) else { return };
+        let expired = if q.open.as_ref().is_some_and(|b| b.id == batch) {
+            q.open.take()
+        } else if let Some(i) = q.ready.iter().position(|b| b.id == batch) {
+            q.ready.remove(i)
+        } else {
+            None
+        };
+        if let Some(b) = expired {
+            let name = self.metadata.tp_name(tp);
+            let ids: Vec<RecordId> = b.records.iter().map(|p| p.id).collect();
+            self.release(&b);
+            self.report_failed(&name, ids, ErrorCode::TIMEOUT, out);
+            self.resume_workloads(now, out);
+        }
     }
 
     fn complete(&mut self, tp: Tp, batch: ProducerBatch, base: Offset, out: &mut Effects) {
@@ -638,11 +638,7 @@ impl Producer {
                 continue;
             }
             if w.interval_us == 0 || self.config.sync {
-                let due = if self.config.sync && w.interval_us > 0 {
-                    now + w.interval_us
-                } else {
-                    now
-                };
+                let due = if self.config.sync && w.interval_us > 0 { now + w.interval_us } else { now };
                 out.timer(due, Timer::Workload { task: task as u32 });
                 if self.config.sync {
                     return;

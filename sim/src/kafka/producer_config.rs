@@ -152,70 +152,22 @@ pub struct ProducerKey {
 
 /// Every producer setting.
 pub const PRODUCER_KEYS: &[ProducerKey] = &[
-    ProducerKey {
-        name: "acks",
-        aliases: &["Producer.RequiredAcks", "RequiredAcks"],
-    },
-    ProducerKey {
-        name: "retries",
-        aliases: &["Producer.Retry.Max", "MaxAttempts"],
-    },
-    ProducerKey {
-        name: "retry.backoff.ms",
-        aliases: &["Producer.Retry.Backoff", "WriteBackoffMin"],
-    },
-    ProducerKey {
-        name: "retry.backoff.max.ms",
-        aliases: &["WriteBackoffMax"],
-    },
-    ProducerKey {
-        name: "request.timeout.ms",
-        aliases: &["Producer.Timeout", "WriteTimeout"],
-    },
-    ProducerKey {
-        name: "delivery.timeout.ms",
-        aliases: &[],
-    },
-    ProducerKey {
-        name: "linger.ms",
-        aliases: &["Producer.Flush.Frequency", "BatchTimeout"],
-    },
-    ProducerKey {
-        name: "batch.size",
-        aliases: &["Producer.Flush.Bytes", "BatchBytes"],
-    },
-    ProducerKey {
-        name: "batch.max.records",
-        aliases: &["Producer.Flush.MaxMessages", "BatchSize"],
-    },
-    ProducerKey {
-        name: "max.request.size",
-        aliases: &["Producer.MaxMessageBytes"],
-    },
-    ProducerKey {
-        name: "enable.idempotence",
-        aliases: &["Producer.Idempotent"],
-    },
-    ProducerKey {
-        name: "compression.type",
-        aliases: &["Producer.Compression", "Compression"],
-    },
-    ProducerKey {
-        name: "partitioner",
-        aliases: &["partitioner.class", "Producer.Partitioner", "Balancer"],
-    },
-    ProducerKey {
-        name: "metadata.max.age.ms",
-        aliases: &["Metadata.RefreshFrequency", "MetadataTTL"],
-    },
-    ProducerKey {
-        name: "buffer.memory",
-        aliases: &[],
-    },
-    ProducerKey {
-        name: "sync",
-        aliases: &["Async"],
-    },
+    ProducerKey { name: "acks", aliases: &["Producer.RequiredAcks", "RequiredAcks"] },
+    ProducerKey { name: "retries", aliases: &["Producer.Retry.Max", "MaxAttempts"] },
+    ProducerKey { name: "retry.backoff.ms", aliases: &["Producer.Retry.Backoff", "WriteBackoffMin"] },
+    ProducerKey { name: "retry.backoff.max.ms", aliases: &["WriteBackoffMax"] },
+    ProducerKey { name: "request.timeout.ms", aliases: &["Producer.Timeout", "WriteTimeout"] },
+    ProducerKey { name: "delivery.timeout.ms", aliases: &[] },
+    ProducerKey { name: "linger.ms", aliases: &["Producer.Flush.Frequency", "BatchTimeout"] },
+    ProducerKey { name: "batch.size", aliases: &["Producer.Flush.Bytes", "BatchBytes"] },
+    ProducerKey { name: "batch.max.records", aliases: &["Producer.Flush.MaxMessages", "BatchSize"] },
+    ProducerKey { name: "max.request.size", aliases: &["Producer.MaxMessageBytes"] },
+    ProducerKey { name: "enable.idempotence", aliases: &["Producer.Idempotent"] },
+    ProducerKey { name: "compression.type", aliases: &["Producer.Compression", "Compression"] },
+    ProducerKey { name: "partitioner", aliases: &["partitioner.class", "Producer.Partitioner", "Balancer"] },
+    ProducerKey { name: "metadata.max.age.ms", aliases: &["Metadata.RefreshFrequency", "MetadataTTL"] },
+    ProducerKey { name: "buffer.memory", aliases: &[] },
+    ProducerKey { name: "sync", aliases: &["Async"] },
 ];
 
 /// Finds a key by Kafka name or alias; returns the canonical name and whether the alias inverts a boolean
@@ -234,10 +186,7 @@ pub fn lookup(name: &str) -> Option<(&'static str, bool)> {
 
 /// Every accepted name, for "did you mean".
 pub fn all_names() -> Vec<&'static str> {
-    PRODUCER_KEYS
-        .iter()
-        .flat_map(|k| std::iter::once(k.name).chain(k.aliases.iter().copied()))
-        .collect()
+    PRODUCER_KEYS.iter().flat_map(|k| std::iter::once(k.name).chain(k.aliases.iter().copied())).collect()
 }
 
 /// A value as written in the scenario.
@@ -272,10 +221,7 @@ impl ProducerConfig {
             "partitioner" => {
                 let name = text(key, value)?;
                 self.partitioner = name.parse().map_err(|_| {
-                    format!(
-                        "unknown partitioner `{name}`; known: {}",
-                        PartitionerKind::NAMES.join(", ")
-                    )
+                    format!("unknown partitioner `{name}`; known: {}", PartitionerKind::NAMES.join(", "))
                 })?
             }
             "metadata.max.age.ms" => self.metadata_max_age_ms = int(key, value, 1, i64::MAX)? as u64,

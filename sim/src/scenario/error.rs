@@ -47,24 +47,12 @@ impl<'a> Locator<'a> {
     /// An error at byte `offset`.
     pub fn error(&self, offset: usize, message: impl Into<String>, help: Option<String>) -> ScenarioError {
         let (line, column) = self.line_col(offset);
-        ScenarioError {
-            file: self.file.to_string(),
-            line,
-            column,
-            message: message.into(),
-            help,
-        }
+        ScenarioError { file: self.file.to_string(), line, column, message: message.into(), help }
     }
 
     /// An error about the file as a whole.
     pub fn whole(&self, message: impl Into<String>, help: Option<String>) -> ScenarioError {
-        ScenarioError {
-            file: self.file.to_string(),
-            line: 0,
-            column: 0,
-            message: message.into(),
-            help,
-        }
+        ScenarioError { file: self.file.to_string(), line: 0, column: 0, message: message.into(), help }
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {

@@ -75,12 +75,7 @@ pub enum Check {
     /// A broker's liveness (or `fenced` by the controller).
     Broker { broker: i32, liveness: String },
     /// Trace events of a type, matching fields, in a window.
-    Events {
-        kind: String,
-        fields: Vec<(String, Value)>,
-        window: (SimTime, SimTime),
-        count: Count,
-    },
+    Events { kind: String, fields: Vec<(String, Value)>, window: (SimTime, SimTime), count: Count },
     /// A producer's records by outcome (and error).
     Producer {
         producer: String,
@@ -94,11 +89,7 @@ pub enum Check {
     /// A checker's verdict.
     Checker { checker: String, violated: bool },
     /// An admin call's result: its error (None = success).
-    Admin {
-        op: String,
-        error: Option<ErrorCode>,
-        count: Count,
-    },
+    Admin { op: String, error: Option<ErrorCode>, count: Count },
 }
 
 /// One expectation with where it came from.
@@ -117,10 +108,7 @@ pub struct Expectation {
 impl Expectation {
     /// Whether the check reads state at `at` (so the run must pause there), rather than history at the end.
     pub fn is_state(&self) -> bool {
-        matches!(
-            self.check,
-            Check::Partition { .. } | Check::Replica { .. } | Check::Broker { .. }
-        )
+        matches!(self.check, Check::Partition { .. } | Check::Replica { .. } | Check::Broker { .. })
     }
 }
 
@@ -140,26 +128,16 @@ fn verdict(ok: bool, message: String) -> Verdict {
 /// Evaluates a state expectation on the world as it is now.
 pub fn check_state(world: &World, check: &Check) -> Verdict {
     match check {
-        Check::Partition {
-            topic,
-            partition,
-            leader,
-            isr,
-            leader_epoch,
-        } => check_partition(world, topic, *partition, *leader, isr.as_deref(), *leader_epoch),
-        Check::Replica {
-            topic,
-            partition,
-            broker,
-            ..
-        } => check_replica(world, topic, *partition, *broker, check),
+        Check::Partition { topic, partition, leader, isr, leader_epoch } => {
+            check_partition(world, topic, *partition, *leader, isr.as_deref(), *leader_epoch)
+        }
+        Check::Replica { topic, partition, broker, .. } => {
+            check_replica(world, topic, *partition, *broker, check)
+        }
         Check::Broker { broker, liveness } => {
             let id = BrokerId(*broker);
             let actual = broker_state(world, id);
-            verdict(
-                actual == *liveness,
-                format!("broker {broker} is {actual} (expected {liveness})"),
-            )
+            verdict(actual == *liveness, format!("broker {broker} is {actual} (expected {liveness})"))
         }
         _ => verdict(false, "not a state check".to_string()),
     }
@@ -184,11 +162,8 @@ fn check_partition(
     isr: Option<&[i32]>,
     epoch: Option<i32>,
 ) -> Verdict {
-    let Some(p) = world
-        .controller
-        .image
-        .topic_by_name(topic)
-        .and_then(|t| t.partitions.get(partition as usize))
+    let Some(p) =
+        world.controller.image.topic_by_name(topic).and_then(|t| t.partitions.get(partition as usize))
     else {
         return verdict(false, format!("{topic}-{partition} does not exist"));
     };
@@ -196,10 +171,7 @@ fn check_partition(
     let actual_leader = p.leader.map_or(-1, |b| b.0);
     if let Some(want) = leader {
         if want.unwrap_or(-1) != actual_leader {
-            problems.push(format!(
-                "leader is {actual_leader}, expected {}",
-                want.unwrap_or(-1)
-            ));
+            problems.push(format!("leader is {actual_leader}, expected {}", want.unwrap_or(-1)));
         }
     }
     let mut actual_isr: Vec<i32> = p.isr.iter().map(|b| b.0).collect();
@@ -216,10 +188,8 @@ fn check_partition(
             problems.push(format!("leader epoch is {}, expected {want}", p.leader_epoch));
         }
     }
-    let state = format!(
-        "{topic}-{partition}: leader {actual_leader}, ISR {actual_isr:?}, epoch {}",
-        p.leader_epoch
-    );
+    let state =
+        format!("{topic}-{partition}: leader {actual_leader}, ISR {actual_isr:?}, epoch {}", p.leader_epoch);
     if problems.is_empty() {
         verdict(true, state)
     } else {
@@ -228,30 +198,17 @@ fn check_partition(
 }
 
 fn check_replica(world: &World, topic: &str, partition: u32, broker: i32, check: &Check) -> Verdict {
-    let Check::Replica {
-        log_end_offset,
-        high_watermark,
-        log_start_offset,
-        epoch_cache,
-        log,
-        ..
-    } = check
+    let Check::Replica { log_end_offset, high_watermark, log_start_offset, epoch_cache, log, .. } = check
     else {
         unreachable!("called with a replica check")
     };
     let Some(t) = world.controller.image.topic_by_name(topic) else {
         return verdict(false, format!("topic {topic} does not exist"));
     };
-    let tp = Tp {
-        topic: t.id,
-        partition,
-    };
+    let tp = Tp { topic: t.id, partition };
     let logs = world.broker_logs(BrokerId(broker));
     let Some((_, l)) = logs.into_iter().find(|(t, _)| *t == tp) else {
-        return verdict(
-            false,
-            format!("broker {broker} has no replica of {topic}-{partition}"),
-        );
+        return verdict(false, format!("broker {broker} has no replica of {topic}-{partition}"));
     };
     let mut problems = Vec::new();
     let mut cmp = |what: &str, want: Option<i64>, got: i64| {
@@ -264,20 +221,14 @@ fn check_replica(world: &World, topic: &str, partition: u32, broker: i32, check:
     cmp("log end offset", *log_end_offset, l.log_end_offset());
     cmp("high watermark", *high_watermark, l.high_watermark());
     cmp("log start offset", *log_start_offset, l.log_start_offset());
-    let cache: Vec<(i32, i64)> = l
-        .epoch_cache()
-        .iter()
-        .map(|e| (e.epoch, e.start_offset))
-        .collect();
+    let cache: Vec<(i32, i64)> = l.epoch_cache().iter().map(|e| (e.epoch, e.start_offset)).collect();
     if let Some(want) = epoch_cache {
         if *want != cache {
             problems.push(format!("epoch cache is {cache:?}, expected {want:?}"));
         }
     }
-    let values: Vec<String> = l
-        .records()
-        .map(|(_, _, r)| r.value.as_deref().unwrap_or("?").to_string())
-        .collect();
+    let values: Vec<String> =
+        l.records().map(|(_, _, r)| r.value.as_deref().unwrap_or("?").to_string()).collect();
     if let Some(want) = log {
         if *want != values {
             problems.push(format!("log is {values:?}, expected {want:?}"));
@@ -298,12 +249,7 @@ fn check_replica(world: &World, topic: &str, partition: u32, broker: i32, check:
 /// Evaluates a history expectation at the end of the run.
 pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verdict {
     match check {
-        Check::Events {
-            kind,
-            fields,
-            window,
-            count,
-        } => {
+        Check::Events { kind, fields, window, count } => {
             let n = world
                 .trace()
                 .events()
@@ -312,21 +258,10 @@ pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verd
                 .count() as u64;
             verdict(
                 count.holds(n),
-                format!(
-                    "{n} {kind} event(s) in {}..{} (expected {})",
-                    window.0,
-                    window.1,
-                    count.describe()
-                ),
+                format!("{n} {kind} event(s) in {}..{} (expected {})", window.0, window.1, count.describe()),
             )
         }
-        Check::Producer {
-            producer,
-            outcome,
-            error,
-            window,
-            count,
-        } => {
+        Check::Producer { producer, outcome, error, window, count } => {
             let n = producer_records(world, producer, outcome, *error, *window);
             let what = error.map_or(outcome.clone(), |e| format!("{outcome} with {e}"));
             verdict(
@@ -344,11 +279,7 @@ pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verd
             };
             verdict(
                 actual == *lost,
-                format!(
-                    "acked write lost: {} (expected {}): {detail}",
-                    yes(actual),
-                    yes(*lost)
-                ),
+                format!("acked write lost: {} (expected {}): {detail}", yes(actual), yes(*lost)),
             )
         }
         Check::Checker { checker, violated } => {
@@ -362,25 +293,15 @@ pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verd
             let detail = found.first().map(|m| format!(": {m}")).unwrap_or_default();
             verdict(
                 actual == *violated,
-                format!(
-                    "checker {checker} violated: {} (expected {}){detail}",
-                    yes(actual),
-                    yes(*violated)
-                ),
+                format!("checker {checker} violated: {} (expected {}){detail}", yes(actual), yes(*violated)),
             )
         }
         Check::Admin { op, error, count } => {
-            let n = world
-                .admin()
-                .results
-                .iter()
-                .filter(|(_, o, r)| o.name() == op && r.error == *error)
-                .count() as u64;
+            let n =
+                world.admin().results.iter().filter(|(_, o, r)| o.name() == op && r.error == *error).count()
+                    as u64;
             let what = error.map_or("succeeded".to_string(), |e| format!("failed with {e}"));
-            verdict(
-                count.holds(n),
-                format!("{n} {op} call(s) {what} (expected {})", count.describe()),
-            )
+            verdict(count.holds(n), format!("{n} {op} call(s) {what} (expected {})", count.describe()))
         }
         _ => check_state(world, check),
     }
@@ -425,29 +346,19 @@ fn producer_records(
         .iter()
         .filter(|e| in_window(e, window))
         .map(|e| match (&e.kind, outcome) {
-            (
-                TraceKind::ProduceAcked {
-                    producer: p, records, ..
-                },
-                "acked",
-            ) if p == producer => records.len() as u64,
-            (
-                TraceKind::ProduceFailed {
-                    producer: p,
-                    records,
-                    error: err,
-                    ..
-                },
-                "failed",
-            ) if p == producer && error.is_none_or(|x| x == *err) => records.len() as u64,
-            (
-                TraceKind::ProduceRetry {
-                    producer: p,
-                    error: err,
-                    ..
-                },
-                "retried",
-            ) if p == producer && error.is_none_or(|x| x == *err) => 1,
+            (TraceKind::ProduceAcked { producer: p, records, .. }, "acked") if p == producer => {
+                records.len() as u64
+            }
+            (TraceKind::ProduceFailed { producer: p, records, error: err, .. }, "failed")
+                if p == producer && error.is_none_or(|x| x == *err) =>
+            {
+                records.len() as u64
+            }
+            (TraceKind::ProduceRetry { producer: p, error: err, .. }, "retried")
+                if p == producer && error.is_none_or(|x| x == *err) =>
+            {
+                1
+            }
             _ => 0,
         })
         .sum()

@@ -147,11 +147,7 @@ impl<'a> Builder<'a> {
     fn positive(&self, v: &Spanned<i64>, what: &str, max: i64) -> Result<i64> {
         let n = *v.get_ref();
         if n < 1 || n > max {
-            return self.err(
-                v.span(),
-                format!("{what} must be between 1 and {max}, got {n}"),
-                None,
-            );
+            return self.err(v.span(), format!("{what} must be between 1 and {max}, got {n}"), None);
         }
         Ok(n)
     }
@@ -160,11 +156,7 @@ impl<'a> Builder<'a> {
         let ids: Vec<i64> = match c.brokers.get_ref() {
             Brokers::Count(n) if (1..=64).contains(n) => (1..=*n).collect(),
             Brokers::Count(n) => {
-                return self.err(
-                    c.brokers.span(),
-                    format!("a cluster has 1 to 64 brokers, got {n}"),
-                    None,
-                )
+                return self.err(c.brokers.span(), format!("a cluster has 1 to 64 brokers, got {n}"), None)
             }
             Brokers::Ids(ids) => ids.clone(),
         };
@@ -276,11 +268,7 @@ impl<'a> Builder<'a> {
         for (name, p) in [("loss", loss), ("duplicate", dup)] {
             if let Some(p) = p {
                 if !(0.0..=1.0).contains(&p) {
-                    return self.err(
-                        span,
-                        format!("{name} is a probability between 0 and 1, got {p}"),
-                        None,
-                    );
+                    return self.err(span, format!("{name} is a probability between 0 and 1, got {p}"), None);
                 }
             }
         }
@@ -327,11 +315,7 @@ impl<'a> Builder<'a> {
             Some(s) if !(0..brokers).contains(s.get_ref()) => {
                 return self.err(
                     s.span(),
-                    format!(
-                        "start_index must be between 0 and {}, got {}",
-                        brokers - 1,
-                        s.get_ref()
-                    ),
+                    format!("start_index must be between 0 and {}, got {}", brokers - 1, s.get_ref()),
                     None,
                 )
             }
@@ -362,10 +346,7 @@ impl<'a> Builder<'a> {
         if a.get_ref().len() as i64 != partitions {
             return self.err(
                 a.span(),
-                format!(
-                    "assignment lists {} partition(s) but the topic has {partitions}",
-                    a.get_ref().len()
-                ),
+                format!("assignment lists {} partition(s) but the topic has {partitions}", a.get_ref().len()),
                 None,
             );
         }
@@ -434,8 +415,7 @@ impl<'a> Builder<'a> {
                     )
                 }
             };
-            cfg.set(key, invert, &value)
-                .or_else(|m| self.err(v.span(), m, None))?;
+            cfg.set(key, invert, &value).or_else(|m| self.err(v.span(), m, None))?;
         }
         Ok((name, cfg))
     }
@@ -446,11 +426,7 @@ impl<'a> Builder<'a> {
         let step = s.get_ref();
         let at_ms = self.time(&step.at)?.as_ms();
         let action = self.action(s, names)?;
-        Ok(TimedAction {
-            at_ms,
-            action,
-            note: step.note.clone(),
-        })
+        Ok(TimedAction { at_ms, action, note: step.note.clone() })
     }
 
     fn broker_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<BrokerId> {
@@ -477,9 +453,7 @@ impl<'a> Builder<'a> {
         if s == "controller" {
             return Ok(NodeId::Controller);
         }
-        let id = s
-            .strip_prefix("broker")
-            .map(|r| r.trim_start_matches([' ', '-']).parse::<i32>());
+        let id = s.strip_prefix("broker").map(|r| r.trim_start_matches([' ', '-']).parse::<i32>());
         if let Some(Ok(id)) = id {
             if names.brokers.contains(&id) {
                 return Ok(NodeId::Broker(BrokerId(id)));
@@ -491,11 +465,7 @@ impl<'a> Builder<'a> {
         let mut known: Vec<String> = vec!["controller".into()];
         known.extend(names.brokers.iter().map(|b| format!("broker {b}")));
         known.extend(names.producers.iter().cloned());
-        self.err(
-            v.span(),
-            format!("unknown node `{s}`"),
-            Some(format!("nodes are: {}", known.join(", "))),
-        )
+        self.err(v.span(), format!("unknown node `{s}`"), Some(format!("nodes are: {}", known.join(", "))))
     }
 
     fn step_node(&self, s: &Spanned<format::Step>, names: &Names) -> Result<NodeId> {
@@ -504,10 +474,7 @@ impl<'a> Builder<'a> {
             (None, Some(_)) => Ok(NodeId::Broker(self.broker_ref(s, names)?)),
             (None, None) => self.err(
                 s.span(),
-                format!(
-                    "action `{}` needs `broker = ID` or `node = \"NAME\"`",
-                    s.get_ref().action.get_ref()
-                ),
+                format!("action `{}` needs `broker = ID` or `node = \"NAME\"`", s.get_ref().action.get_ref()),
                 None,
             ),
         }
@@ -525,36 +492,19 @@ impl<'a> Builder<'a> {
                         Ok(*v.get_ref() as u64)
                     }
                 })?;
-                Action::Crash {
-                    broker: self.broker_ref(s, names)?,
-                    lose_tail_records: lose,
-                }
+                Action::Crash { broker: self.broker_ref(s, names)?, lose_tail_records: lose }
             }
-            "restart" => Action::Restart {
-                broker: self.broker_ref(s, names)?,
-            },
-            "shutdown" => Action::Shutdown {
-                broker: self.broker_ref(s, names)?,
-            },
-            "pause" => Action::Pause {
-                node: self.step_node(s, names)?,
-            },
-            "resume" => Action::Resume {
-                node: self.step_node(s, names)?,
-            },
-            "isolate" => Action::Isolate {
-                broker: self.broker_ref(s, names)?,
-            },
+            "restart" => Action::Restart { broker: self.broker_ref(s, names)? },
+            "shutdown" => Action::Shutdown { broker: self.broker_ref(s, names)? },
+            "pause" => Action::Pause { node: self.step_node(s, names)? },
+            "resume" => Action::Resume { node: self.step_node(s, names)? },
+            "isolate" => Action::Isolate { broker: self.broker_ref(s, names)? },
             "cut" => {
                 let from = self.step_node(s, names)?;
                 let Some(to) = &step.to else {
                     return self.err(s.span(), "action `cut` needs `to = \"NODE\"`", None);
                 };
-                Action::Cut {
-                    from,
-                    to: self.node_ref(to, names)?,
-                    both: !step.one_way.unwrap_or(false),
-                }
+                Action::Cut { from, to: self.node_ref(to, names)?, both: !step.one_way.unwrap_or(false) }
             }
             "heal" => Action::HealAll,
             "link" => {
@@ -582,10 +532,7 @@ impl<'a> Builder<'a> {
         let Some(t) = &s.get_ref().topic else {
             return self.err(
                 s.span(),
-                format!(
-                    "action `{}` needs `topic = \"NAME\"`",
-                    s.get_ref().action.get_ref()
-                ),
+                format!("action `{}` needs `topic = \"NAME\"`", s.get_ref().action.get_ref()),
                 None,
             );
         };
@@ -619,25 +566,17 @@ impl<'a> Builder<'a> {
             Some(v) if !(0..partitions as i64).contains(v.get_ref()) => {
                 return self.err(
                     v.span(),
-                    format!(
-                        "topic `{topic}` has partitions 0..{}, got {}",
-                        partitions - 1,
-                        v.get_ref()
-                    ),
+                    format!("topic `{topic}` has partitions 0..{}, got {}", partitions - 1, v.get_ref()),
                     None,
                 )
             }
             Some(v) => Some(*v.get_ref() as u32),
             None => None,
         };
-        let count = step
-            .count
-            .as_ref()
-            .map_or(Ok(1), |c| self.positive(c, "count", 100_000_000))? as u64;
+        let count = step.count.as_ref().map_or(Ok(1), |c| self.positive(c, "count", 100_000_000))? as u64;
         let value_bytes =
-            step.value_bytes
-                .as_ref()
-                .map_or(Ok(100), |v| self.positive(v, "value_bytes", i32::MAX as i64))? as u32;
+            step.value_bytes.as_ref().map_or(Ok(100), |v| self.positive(v, "value_bytes", i32::MAX as i64))?
+                as u32;
         let interval_ms = match &step.interval_ms {
             Some(v) if *v.get_ref() < 0 => return self.err(v.span(), "interval_ms cannot be negative", None),
             Some(v) => *v.get_ref() as u64,
@@ -650,24 +589,10 @@ impl<'a> Builder<'a> {
             value: Some(step.value.as_deref().unwrap_or("{i}").into()),
             value_bytes,
         };
-        let keys = step
-            .keys
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        let workload = Workload {
-            template,
-            remaining: count,
-            sent: 0,
-            interval_us: interval_ms * 1000,
-            keys,
-        };
-        Ok(Action::Produce {
-            producer: p.get_ref().clone(),
-            workload,
-        })
+        let keys = step.keys.clone().unwrap_or_default().into_iter().map(Into::into).collect();
+        let workload =
+            Workload { template, remaining: count, sent: 0, interval_us: interval_ms * 1000, keys };
+        Ok(Action::Produce { producer: p.get_ref().clone(), workload })
     }
 
     fn admin(&self, s: &Spanned<format::Step>, kind: &str, names: &mut Names) -> Result<Action> {
@@ -678,15 +603,9 @@ impl<'a> Builder<'a> {
                     return self.err(s.span(), "CreateTopics needs `topic = \"NAME\"`", None);
                 };
                 let partitions = step.partitions.as_ref().map_or(Ok(1), |p| Ok(*p.get_ref()))?;
-                let rf = step
-                    .replication_factor
-                    .as_ref()
-                    .map_or(Ok(1), |p| Ok(*p.get_ref()))?;
+                let rf = step.replication_factor.as_ref().map_or(Ok(1), |p| Ok(*p.get_ref()))?;
                 if partitions > 0 {
-                    names
-                        .topics
-                        .entry(t.get_ref().clone())
-                        .or_insert(partitions as u32);
+                    names.topics.entry(t.get_ref().clone()).or_insert(partitions as u32);
                 }
                 AdminOp::CreateTopics {
                     name: t.get_ref().clone(),
@@ -697,34 +616,23 @@ impl<'a> Builder<'a> {
                     assignment: None,
                 }
             }
-            "delete_topic" | "DeleteTopics" => AdminOp::DeleteTopics {
-                name: self.topic_ref(s, names)?,
-            },
+            "delete_topic" | "DeleteTopics" => AdminOp::DeleteTopics { name: self.topic_ref(s, names)? },
             "create_partitions" | "CreatePartitions" => {
                 let name = self.topic_ref(s, names)?;
                 let Some(total) = &step.partitions else {
                     return self.err(s.span(), "CreatePartitions needs `partitions = TOTAL`", None);
                 };
-                names
-                    .topics
-                    .insert(name.clone(), (*total.get_ref()).max(0) as u32);
-                AdminOp::CreatePartitions {
-                    name,
-                    total: *total.get_ref() as i32,
-                }
+                names.topics.insert(name.clone(), (*total.get_ref()).max(0) as u32);
+                AdminOp::CreatePartitions { name, total: *total.get_ref() as i32 }
             }
             "delete_records" | "DeleteRecords" => {
                 let topic = self.topic_ref(s, names)?;
                 let partition = step.partition.as_ref().map_or(0, |p| *p.get_ref()).max(0) as u32;
-                AdminOp::DeleteRecords {
-                    topic,
-                    partition,
-                    before_offset: step.before_offset.unwrap_or(-1),
-                }
+                AdminOp::DeleteRecords { topic, partition, before_offset: step.before_offset.unwrap_or(-1) }
             }
-            "describe_configs" | "DescribeConfigs" => AdminOp::DescribeConfigs {
-                name: self.topic_ref(s, names)?,
-            },
+            "describe_configs" | "DescribeConfigs" => {
+                AdminOp::DescribeConfigs { name: self.topic_ref(s, names)? }
+            }
             "alter_configs" | "IncrementalAlterConfigs" => AdminOp::IncrementalAlterConfigs {
                 name: self.topic_ref(s, names)?,
                 set: self.topic_configs(&step.config)?,
@@ -732,12 +640,12 @@ impl<'a> Builder<'a> {
             },
             "describe_cluster" | "DescribeCluster" => AdminOp::DescribeCluster,
             "list_topics" | "ListTopics" => AdminOp::ListTopics,
-            "describe_topics" | "DescribeTopics" => AdminOp::DescribeTopics {
-                names: vec![self.topic_ref(s, names)?],
-            },
-            "elect_leaders" | "ElectLeaders" => AdminOp::ElectLeaders {
-                name: step.topic.as_ref().map(|t| t.get_ref().clone()),
-            },
+            "describe_topics" | "DescribeTopics" => {
+                AdminOp::DescribeTopics { names: vec![self.topic_ref(s, names)?] }
+            }
+            "elect_leaders" | "ElectLeaders" => {
+                AdminOp::ElectLeaders { name: step.topic.as_ref().map(|t| t.get_ref().clone()) }
+            }
             other => {
                 return self.err(
                     step.action.span(),
@@ -773,12 +681,7 @@ impl<'a> Builder<'a> {
         };
         let check = self.check(e, names, window, count)?;
         let (line, _) = (self.loc.error(e.span().start, "", None).line, 0);
-        Ok(Expectation {
-            at,
-            check,
-            note: x.note.clone(),
-            origin: format!("line {line}"),
-        })
+        Ok(Expectation { at, check, note: x.note.clone(), origin: format!("line {line}") })
     }
 
     fn window(&self, x: &format::Expect, end: SimTime) -> Result<(SimTime, SimTime)> {
@@ -812,17 +715,8 @@ impl<'a> Builder<'a> {
                     Some(suggest(kind.get_ref(), EVENT_KINDS)),
                 );
             }
-            let fields = x
-                .where_
-                .iter()
-                .map(|(k, v)| (k.clone(), toml_to_json(v)))
-                .collect();
-            return Ok(Check::Events {
-                kind: kind.get_ref().clone(),
-                fields,
-                window,
-                count,
-            });
+            let fields = x.where_.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect();
+            return Ok(Check::Events { kind: kind.get_ref().clone(), fields, window, count });
         }
         if let Some(p) = &x.producer {
             if !names.producers.contains(p.get_ref()) {
@@ -853,13 +747,7 @@ impl<'a> Builder<'a> {
                 }
             };
             let error = x.error.as_ref().map(|er| self.error_code(er)).transpose()?;
-            return Ok(Check::Producer {
-                producer: p.get_ref().clone(),
-                outcome,
-                error,
-                window,
-                count,
-            });
+            return Ok(Check::Producer { producer: p.get_ref().clone(), outcome, error, window, count });
         }
         if let Some(lost) = x.acked_write_lost {
             let topic = match &x.partition {
@@ -876,10 +764,7 @@ impl<'a> Builder<'a> {
                     Some(suggest(c.get_ref(), crate::check::CHECKERS)),
                 );
             }
-            return Ok(Check::Checker {
-                checker: c.get_ref().clone(),
-                violated: x.violated.unwrap_or(true),
-            });
+            return Ok(Check::Checker { checker: c.get_ref().clone(), violated: x.violated.unwrap_or(true) });
         }
         if let Some(op) = &x.admin {
             if !ADMIN_OPS.contains(&op.get_ref().as_str()) {
@@ -894,11 +779,7 @@ impl<'a> Builder<'a> {
                 Some(er) => Some(self.error_code(er)?),
                 None => None,
             };
-            return Ok(Check::Admin {
-                op: op.get_ref().clone(),
-                error,
-                count,
-            });
+            return Ok(Check::Admin { op: op.get_ref().clone(), error, count });
         }
         self.state_check(e, names)
     }
@@ -943,9 +824,7 @@ impl<'a> Builder<'a> {
 
     fn partition_ref(&self, p: &Spanned<String>, names: &Names) -> Result<(String, u32)> {
         let s = p.get_ref();
-        let parsed = s
-            .rsplit_once('-')
-            .and_then(|(t, n)| n.parse::<u32>().ok().map(|n| (t.to_string(), n)));
+        let parsed = s.rsplit_once('-').and_then(|(t, n)| n.parse::<u32>().ok().map(|n| (t.to_string(), n)));
         let Some((topic, n)) = parsed else {
             return self.err(
                 p.span(),
@@ -955,38 +834,28 @@ impl<'a> Builder<'a> {
         };
         match names.topics.get(&topic) {
             Some(count) if n < *count => Ok((topic, n)),
-            Some(count) => self.err(
-                p.span(),
-                format!("topic `{topic}` has partitions 0..{}", count - 1),
-                None,
-            ),
+            Some(count) => {
+                self.err(p.span(), format!("topic `{topic}` has partitions 0..{}", count - 1), None)
+            }
             None => {
                 let known: Vec<&str> = names.topics.keys().map(|k| k.as_str()).collect();
-                self.err(
-                    p.span(),
-                    format!("unknown topic `{topic}`"),
-                    Some(suggest(&topic, &known)),
-                )
+                self.err(p.span(), format!("unknown topic `{topic}`"), Some(suggest(&topic, &known)))
             }
         }
     }
 
     fn error_code(&self, e: &Spanned<String>) -> Result<ErrorCode> {
-        ErrorCode::ALL
-            .iter()
-            .copied()
-            .find(|c| c.name() == e.get_ref())
-            .map_or_else(
-                || {
-                    let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
-                    self.err(
-                        e.span(),
-                        format!("unknown error code `{}`", e.get_ref()),
-                        Some(suggest(e.get_ref(), &known)),
-                    )
-                },
-                Ok,
-            )
+        ErrorCode::ALL.iter().copied().find(|c| c.name() == e.get_ref()).map_or_else(
+            || {
+                let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
+                self.err(
+                    e.span(),
+                    format!("unknown error code `{}`", e.get_ref()),
+                    Some(suggest(e.get_ref(), &known)),
+                )
+            },
+            Ok,
+        )
     }
 }
 
@@ -1036,9 +905,11 @@ pub const EVENT_KINDS: &[&str] = &[
     "BrokerRegistered",
     "BrokerFenced",
     "BrokerUnfenced",
+    "ControlledShutdown",
     "LeaderElected",
     "PartitionOffline",
     "IsrChanged",
+    "LogTailLost",
     "BecomeLeader",
     "BecomeFollower",
     "Truncated",
@@ -1076,9 +947,7 @@ pub fn parse_time(t: &Time) -> std::result::Result<SimTime, String> {
         Time::Ms(ms) => Err(format!("a time cannot be negative, got {ms}")),
         Time::Text(s) => {
             let s = s.trim();
-            let split = s
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(s.len());
+            let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
             let (num, unit) = s.split_at(split);
             let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a time"))?;
             let factor_us = match unit.trim() {

@@ -30,22 +30,13 @@ pub fn build_world(s: &Scenario, seed: u64, level: TraceLevel) -> World {
         // Validation already rejected what Kafka would refuse, so the result is a success.
         let mut out = crate::engine::Effects::new(TraceLevel::Off);
         let result = crate::kafka::admin_controller::handle(&mut world.controller, &op, &mut out);
-        assert!(
-            result.error.is_none(),
-            "validated topic {} was refused: {}",
-            t.name,
-            result.message
-        );
+        assert!(result.error.is_none(), "validated topic {} was refused: {}", t.name, result.message);
     }
     for (name, cfg) in &s.producers {
         world.add_producer(name, cfg.clone());
     }
     for a in &s.timeline {
-        world.schedule(TimedAction {
-            at_ms: a.at_ms,
-            action: a.action.clone(),
-            note: a.note.clone(),
-        });
+        world.schedule(TimedAction { at_ms: a.at_ms, action: a.action.clone(), note: a.note.clone() });
     }
     world.start();
     world
@@ -82,19 +73,12 @@ impl RunReport {
             .verdicts
             .iter()
             .filter_map(|(e, _)| match &e.check {
-                super::expect::Check::Checker {
-                    checker,
-                    violated: true,
-                } => Some(checker.as_str()),
+                super::expect::Check::Checker { checker, violated: true } => Some(checker.as_str()),
                 _ => None,
             })
             .collect();
         self.verdicts.iter().all(|(_, v)| v.ok)
-            && self
-                .checks
-                .violations
-                .iter()
-                .all(|v| expected_violations.contains(&v.checker))
+            && self.checks.violations.iter().all(|v| expected_violations.contains(&v.checker))
     }
 }
 
@@ -103,12 +87,7 @@ pub fn run(s: &Scenario, opts: RunOptions) -> RunReport {
     let mut world = build_world(s, opts.seed, opts.level);
     let mut checkers = opts.checkers.then(Checkers::new);
     let end = opts.until.unwrap_or(s.duration).min(s.duration);
-    let mut instants: Vec<SimTime> = s
-        .expectations
-        .iter()
-        .filter(|e| e.is_state())
-        .map(|e| e.at)
-        .collect();
+    let mut instants: Vec<SimTime> = s.expectations.iter().filter(|e| e.is_state()).map(|e| e.at).collect();
     instants.push(end);
     instants.sort();
     instants.dedup();
@@ -128,11 +107,7 @@ pub fn run(s: &Scenario, opts: RunOptions) -> RunReport {
         verdicts.retain(|_| false);
     }
     verdicts.sort_by_key(|(e, _)| e.origin.clone());
-    RunReport {
-        world,
-        verdicts,
-        checks,
-    }
+    RunReport { world, verdicts, checks }
 }
 
 /// Steps the world up to and including `until`, running the checkers after each step.
@@ -144,6 +119,15 @@ pub fn advance(world: &mut World, mut checkers: Option<&mut Checkers>, until: Si
         }
     }
     world.run_until(until);
+}
+
+/// The run as a reader sees it: one line per readable trace event, `[   12.345s] what happened`.
+pub fn readable_timeline(world: &World) -> String {
+    let mut out = String::new();
+    for e in world.trace().events().iter().filter(|e| e.kind.is_readable()) {
+        out.push_str(&format!("[{:>9}] {}\n", e.at.to_string(), e.kind.describe()));
+    }
+    out
 }
 
 /// The producer's name for an id (for messages).

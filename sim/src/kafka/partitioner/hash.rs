@@ -61,17 +61,15 @@ pub fn to_positive(number: i32) -> i32 {
 pub fn fnv1a_32(data: &[u8]) -> u32 {
     const OFFSET_BASIS: u32 = 0x811c_9dc5;
     const PRIME: u32 = 0x0100_0193;
-    data.iter()
-        .fold(OFFSET_BASIS, |h, &b| (h ^ u32::from(b)).wrapping_mul(PRIME))
+    data.iter().fold(OFFSET_BASIS, |h, &b| (h ^ u32::from(b)).wrapping_mul(PRIME))
 }
 
 /// CRC-32 with the IEEE polynomial, reflected (Go's `hash/crc32.ChecksumIEEE`, zlib's `crc32`).
 ///
 /// `crc32_ieee(b"SheetJS")` is `2647669026`; the empty input gives 0.
 pub fn crc32_ieee(data: &[u8]) -> u32 {
-    let crc = data.iter().fold(!0u32, |crc, &b| {
-        CRC32_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8)
-    });
+    let crc =
+        data.iter().fold(!0u32, |crc, &b| CRC32_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8));
     !crc
 }
 
@@ -86,11 +84,7 @@ const fn crc32_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut bit = 0;
         while bit < 8 {
-            c = if c & 1 == 1 {
-                POLY_REFLECTED ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 == 1 { POLY_REFLECTED ^ (c >> 1) } else { c >> 1 };
             bit += 1;
         }
         table[i] = c;
@@ -131,10 +125,7 @@ mod tests {
         assert_eq!(murmur2(b"foobar"), -790_332_482);
         assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
         assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
-        assert_eq!(
-            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
-            -58_897_971
-        );
+        assert_eq!(murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58_897_971);
         assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 

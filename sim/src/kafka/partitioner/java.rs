@@ -20,10 +20,7 @@ pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
 /// `random` is `Utils.toPositive(ThreadLocalRandom.current().nextInt())` (non-negative). Picks
 /// `available[random % available.len()]`, or `random % num_partitions` when no partition has a leader.
 pub fn next_partition_uniform(random: i32, available: &[u32], num_partitions: u32) -> u32 {
-    assert!(
-        random >= 0,
-        "BuiltInPartitioner.randomPartition() is toPositive(nextInt())"
-    );
+    assert!(random >= 0, "BuiltInPartitioner.randomPartition() is toPositive(nextInt())");
     let random = random as u32;
     if available.is_empty() {
         assert!(num_partitions > 0, "a topic has at least one partition");
@@ -54,15 +51,8 @@ pub fn partition_load_stats(
     partition_ids: &[u32],
     length: usize,
 ) -> Option<PartitionLoadStats> {
-    assert_eq!(
-        queue_sizes.len(),
-        partition_ids.len(),
-        "one queue size per partition id"
-    );
-    assert!(
-        length <= queue_sizes.len(),
-        "length is a logical length of the arrays"
-    );
+    assert_eq!(queue_sizes.len(), partition_ids.len(), "one queue size per partition id");
+    assert!(length <= queue_sizes.len(), "length is a logical length of the arrays");
     if length < 1 || queue_sizes.len() < 2 {
         return None;
     }
@@ -82,19 +72,13 @@ pub fn partition_load_stats(
             running
         })
         .collect();
-    Some(PartitionLoadStats {
-        cumulative_frequency_table,
-        partition_ids: partition_ids[..length].to_vec(),
-    })
+    Some(PartitionLoadStats { cumulative_frequency_table, partition_ids: partition_ids[..length].to_vec() })
 }
 
 /// `BuiltInPartitioner.nextPartition` with load stats: the partition of the first CFT entry strictly greater
 /// than `random % cft[last]`, so a shorter queue is proportionally more likely.
 pub fn next_partition_adaptive(random: i32, stats: &PartitionLoadStats) -> u32 {
-    assert!(
-        random >= 0,
-        "BuiltInPartitioner.randomPartition() is toPositive(nextInt())"
-    );
+    assert!(random >= 0, "BuiltInPartitioner.randomPartition() is toPositive(nextInt())");
     let cft = &stats.cumulative_frequency_table;
     let weighted_random = random % cft[cft.len() - 1];
     // Java takes `abs(binarySearch(...) + 1)`; the CFT is strictly increasing, so that is exactly the
@@ -121,11 +105,7 @@ impl StickyPartitioner {
     /// `new BuiltInPartitioner(logContext, topic, batch.size)`. Kafka rejects a batch size below 1; this
     /// port treats it as 1 (switch after every record) rather than failing.
     pub fn new(batch_size: u32) -> Self {
-        Self {
-            sticky_batch_size: batch_size.max(1),
-            current: None,
-            produced_bytes: 0,
-        }
+        Self { sticky_batch_size: batch_size.max(1), current: None, produced_bytes: 0 }
     }
 
     /// Places one keyless record of `appended_bytes` bytes, as `RecordAccumulator.append` does: peek the

@@ -59,19 +59,13 @@ impl JdkRandom {
 
     /// `new Random(seed)`: the seed is scrambled with the multiplier.
     pub fn new(seed: i64) -> Self {
-        Self {
-            seed: (seed ^ Self::MULTIPLIER) & Self::MASK,
-        }
+        Self { seed: (seed ^ Self::MULTIPLIER) & Self::MASK }
     }
 }
 
 impl JavaRandom for JdkRandom {
     fn next(&mut self, bits: u32) -> i32 {
-        self.seed = self
-            .seed
-            .wrapping_mul(Self::MULTIPLIER)
-            .wrapping_add(Self::ADDEND)
-            & Self::MASK;
+        self.seed = self.seed.wrapping_mul(Self::MULTIPLIER).wrapping_add(Self::ADDEND) & Self::MASK;
         // Random.java: `(int)(nextseed >>> (48 - bits))`.
         ((self.seed as u64) >> (48 - bits)) as i32
     }
@@ -104,10 +98,7 @@ impl JavaRandom for MockRandom {
     fn next(&mut self, bits: u32) -> i32 {
         // MockRandom.next: `state = state * 2862933555777941757L + 3037000493L;`
         // `return (int)(state >>> (64 - bits));`
-        self.state = self
-            .state
-            .wrapping_mul(2_862_933_555_777_941_757)
-            .wrapping_add(3_037_000_493);
+        self.state = self.state.wrapping_mul(2_862_933_555_777_941_757).wrapping_add(3_037_000_493);
         ((self.state as u64) >> (64 - bits)) as i32
     }
 }

@@ -65,10 +65,7 @@ pub fn murmur2_index(consistent: bool, key: Option<&[u8]>, num_partitions: u32) 
 }
 
 fn nonzero(num_partitions: u32) -> u32 {
-    assert!(
-        num_partitions > 0,
-        "kafka-go balances over at least one partition"
-    );
+    assert!(num_partitions > 0, "kafka-go balances over at least one partition");
     num_partitions
 }
 
@@ -93,10 +90,7 @@ impl RoundRobin {
     /// `RoundRobin{ChunkSize: chunk_size}` (Go `int`; below 1 means 1).
     pub fn new(chunk_size: i64) -> Self {
         let chunk_size = u32::try_from(chunk_size.max(1)).unwrap_or(u32::MAX);
-        Self {
-            chunk_size,
-            counter: 0,
-        }
+        Self { chunk_size, counter: 0 }
     }
 
     /// `RoundRobin.Balance`.
@@ -136,10 +130,7 @@ impl LeastBytes {
 
     /// `LeastBytes.Balance`: `message_bytes` is `len(msg.Key) + len(msg.Value)`.
     pub fn balance(&mut self, message_bytes: u64, partitions: &[u32]) -> u32 {
-        assert!(
-            !partitions.is_empty(),
-            "kafka-go balances over at least one partition"
-        );
+        assert!(!partitions.is_empty(), "kafka-go balances over at least one partition");
         // balancer.go: "partitions change" is detected by the count only, and resets every counter.
         if partitions.len() != self.counters.len() {
             self.counters = partitions.iter().map(|&p| (p, 0)).collect();
@@ -191,10 +182,7 @@ mod tests {
         assert_eq!(crc32(true, None, &p), Some(0));
         assert_eq!(murmur2_balance(false, None, &p), None);
         assert!(murmur2_balance(false, Some(b""), &p).is_some());
-        assert_eq!(
-            murmur2_balance(true, None, &p),
-            murmur2_balance(true, Some(b""), &p)
-        );
+        assert_eq!(murmur2_balance(true, None, &p), murmur2_balance(true, Some(b""), &p));
     }
 
     #[test]

@@ -76,14 +76,8 @@ const NAME_TABLE: &[(&str, PartitionerKind)] = &[
     ("sarama-murmur2", PartitionerKind::SaramaMurmur2),
     ("sarama-consistent-crc-hash", PartitionerKind::SaramaConsistentCrc),
     ("consistent-crc", PartitionerKind::SaramaConsistentCrc),
-    (
-        "sarama-custom-crc32-signed",
-        PartitionerKind::SaramaCustomCrc32Signed,
-    ),
-    (
-        "sarama-custom-absfirst-crc32",
-        PartitionerKind::SaramaCustomAbsFirstCrc32,
-    ),
+    ("sarama-custom-crc32-signed", PartitionerKind::SaramaCustomCrc32Signed),
+    ("sarama-custom-absfirst-crc32", PartitionerKind::SaramaCustomAbsFirstCrc32),
     ("sarama-round-robin", PartitionerKind::SaramaRoundRobin),
     ("sarama-random", PartitionerKind::SaramaRandom),
     ("random", PartitionerKind::SaramaRandom),
@@ -98,25 +92,13 @@ const NAME_TABLE: &[(&str, PartitionerKind)] = &[
     ("kafka-go-crc32", PartitionerKind::KafkaGoCrc32),
     ("crc32", PartitionerKind::KafkaGoCrc32),
     ("consistent-random", PartitionerKind::KafkaGoCrc32),
-    (
-        "kafka-go-crc32-consistent",
-        PartitionerKind::KafkaGoCrc32Consistent,
-    ),
+    ("kafka-go-crc32-consistent", PartitionerKind::KafkaGoCrc32Consistent),
     ("consistent", PartitionerKind::KafkaGoCrc32Consistent),
     ("kafka-go-murmur2", PartitionerKind::KafkaGoMurmur2),
     ("murmur2-random", PartitionerKind::KafkaGoMurmur2),
-    (
-        "kafka-go-murmur2-consistent",
-        PartitionerKind::KafkaGoMurmur2Consistent,
-    ),
-    (
-        "kafka-go-hash-crc32-hasher",
-        PartitionerKind::KafkaGoHashCrc32Hasher,
-    ),
-    (
-        "kafka-go-reference-hash-crc32-hasher",
-        PartitionerKind::KafkaGoReferenceHashCrc32Hasher,
-    ),
+    ("kafka-go-murmur2-consistent", PartitionerKind::KafkaGoMurmur2Consistent),
+    ("kafka-go-hash-crc32-hasher", PartitionerKind::KafkaGoHashCrc32Hasher),
+    ("kafka-go-reference-hash-crc32-hasher", PartitionerKind::KafkaGoReferenceHashCrc32Hasher),
 ];
 
 /// Every name [`PartitionerKind::from_str`] accepts (in [`NAME_TABLE`] order), for error messages.
@@ -196,11 +178,7 @@ impl PartitionerKind {
     /// The canonical name (the first [`NAMES`] entry of this kind; a partitioners.json implementation name
     /// where one exists). `name().parse()` gives the kind back.
     pub fn name(self) -> &'static str {
-        NAME_TABLE
-            .iter()
-            .find(|(_, kind)| *kind == self)
-            .map(|(name, _)| *name)
-            .unwrap_or("?")
+        NAME_TABLE.iter().find(|(_, kind)| *kind == self).map(|(name, _)| *name).unwrap_or("?")
     }
 
     /// How a user of the real client selects it, e.g. `sarama.NewHashPartitioner`.
@@ -293,9 +271,7 @@ pub struct UnknownPartitioner {
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion
-        .map(|s| format!(" (did you mean \"{s}\"?)"))
-        .unwrap_or_default()
+    suggestion.map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default()
 }
 
 impl FromStr for PartitionerKind {
@@ -303,39 +279,23 @@ impl FromStr for PartitionerKind {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = normalize_name(s);
-        NAME_TABLE
-            .iter()
-            .find(|(name, _)| *name == wanted)
-            .map(|(_, kind)| *kind)
-            .ok_or_else(|| UnknownPartitioner {
-                name: s.to_string(),
-                suggestion: closest_name(&wanted, NAMES),
-            })
+        NAME_TABLE.iter().find(|(name, _)| *name == wanted).map(|(_, kind)| *kind).ok_or_else(|| {
+            UnknownPartitioner { name: s.to_string(), suggestion: closest_name(&wanted, NAMES) }
+        })
     }
 }
 
 /// Lower case, with `_` and spaces read as `-`: `Round_Robin` and `round-robin` are the same name.
 pub fn normalize_name(s: &str) -> String {
-    s.trim()
-        .chars()
-        .map(|c| {
-            if c == '_' || c == ' ' {
-                '-'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect()
+    s.trim().chars().map(|c| if c == '_' || c == ' ' { '-' } else { c.to_ascii_lowercase() }).collect()
 }
 
 /// The candidate nearest to `input` by edit distance, if it is within a third of the input's length (at
 /// least 2 edits), so that only plausible typos are suggested. Ties go to the earlier candidate.
 pub fn closest_name<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (input.chars().count() / 3).max(2);
-    let (best, distance) = candidates
-        .iter()
-        .map(|c| (*c, edit_distance(input, c)))
-        .min_by_key(|&(_, distance)| distance)?;
+    let (best, distance) =
+        candidates.iter().map(|c| (*c, edit_distance(input, c))).min_by_key(|&(_, distance)| distance)?;
     (distance <= limit).then_some(best)
 }
 
@@ -388,10 +348,7 @@ mod tests {
         let err = "sarama-hsah".parse::<PartitionerKind>().unwrap_err();
         assert_eq!(err.suggestion, Some("sarama-hash"));
         assert!(err.to_string().contains("did you mean \"sarama-hash\"?"), "{err}");
-        assert_eq!(
-            "zzzzzzzzzzzz".parse::<PartitionerKind>().unwrap_err().suggestion,
-            None
-        );
+        assert_eq!("zzzzzzzzzzzz".parse::<PartitionerKind>().unwrap_err().suggestion, None);
     }
 
     #[test]

@@ -109,9 +109,9 @@ impl Partitioner {
             return partition;
         }
         match &mut self.state {
-            State::JavaSticky(sticky) => sticky.partition(record_bytes, available, num_partitions, || {
-                java_random_partition(rng)
-            }),
+            State::JavaSticky(sticky) => {
+                sticky.partition(record_bytes, available, num_partitions, || java_random_partition(rng))
+            }
             State::JavaRoundRobin(rr) => rr.partition(available, num_partitions),
             State::SaramaRoundRobin(rr) => {
                 let writable = Writable::new(available, num_partitions);
@@ -160,10 +160,7 @@ struct Writable<'a> {
 
 impl<'a> Writable<'a> {
     fn new(available: &'a [u32], num_partitions: u32) -> Self {
-        Self {
-            available,
-            num_partitions,
-        }
+        Self { available, num_partitions }
     }
 
     fn len(&self) -> u32 {
@@ -228,11 +225,7 @@ mod tests {
         let first = p.partition(None, 30, 4, &available, &mut rng);
         assert!(available.contains(&first));
         assert_eq!(p.partition(None, 30, 4, &available, &mut rng), first);
-        assert_eq!(
-            p.partition(None, 40, 4, &available, &mut rng),
-            first,
-            "100 bytes reached on this record"
-        );
+        assert_eq!(p.partition(None, 40, 4, &available, &mut rng), first, "100 bytes reached on this record");
         let mut seen = Vec::new();
         for _ in 0..200 {
             let partition = p.partition(None, 100, 4, &available, &mut rng);
@@ -249,9 +242,7 @@ mod tests {
         let run = |seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let mut p = Partitioner::new(PartitionerKind::SaramaHash, 0);
-            (0..50)
-                .map(|_| p.partition(None, 1, 12, &all(12), &mut rng))
-                .collect::<Vec<_>>()
+            (0..50).map(|_| p.partition(None, 1, 12, &all(12), &mut rng)).collect::<Vec<_>>()
         };
         assert_eq!(run(3), run(3));
         assert_ne!(run(3), run(4));
@@ -261,19 +252,13 @@ mod tests {
     fn round_robins() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let mut java = Partitioner::new(PartitionerKind::JavaRoundRobin, 0);
-        let seq: Vec<u32> = (0..4)
-            .map(|_| java.partition(Some(b"k"), 1, 4, &[0, 2, 3], &mut rng))
-            .collect();
+        let seq: Vec<u32> = (0..4).map(|_| java.partition(Some(b"k"), 1, 4, &[0, 2, 3], &mut rng)).collect();
         assert_eq!(seq, vec![0, 2, 3, 0]);
         let mut sarama = Partitioner::new(PartitionerKind::SaramaRoundRobin, 0);
-        let seq: Vec<u32> = (0..4)
-            .map(|_| sarama.partition(None, 1, 4, &[1, 3], &mut rng))
-            .collect();
+        let seq: Vec<u32> = (0..4).map(|_| sarama.partition(None, 1, 4, &[1, 3], &mut rng)).collect();
         assert_eq!(seq, vec![1, 3, 1, 3]);
         let mut kafka_go = Partitioner::new(PartitionerKind::KafkaGoRoundRobin, 0);
-        let seq: Vec<u32> = (0..4)
-            .map(|_| kafka_go.partition(None, 1, 3, &[1], &mut rng))
-            .collect();
+        let seq: Vec<u32> = (0..4).map(|_| kafka_go.partition(None, 1, 3, &[1], &mut rng)).collect();
         assert_eq!(seq, vec![0, 1, 2, 0], "kafka-go's Writer passes all partitions");
     }
 
@@ -291,10 +276,7 @@ mod tests {
     fn least_bytes_counts_record_bytes() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let mut p = Partitioner::new(PartitionerKind::KafkaGoLeastBytes, 0);
-        let seq: Vec<u32> = [5, 1, 1, 1]
-            .iter()
-            .map(|&b| p.partition(None, b, 2, &[], &mut rng))
-            .collect();
+        let seq: Vec<u32> = [5, 1, 1, 1].iter().map(|&b| p.partition(None, b, 2, &[], &mut rng)).collect();
         assert_eq!(seq, vec![0, 1, 1, 1]);
     }
 

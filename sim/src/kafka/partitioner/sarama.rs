@@ -68,10 +68,7 @@ pub fn murmur2_partition(key: &[u8], num_partitions: u32) -> u32 {
 
 /// sarama's `numPartitions int32`. Kafka partition counts are Java ints, so anything larger is a caller bug.
 fn go_int32(num_partitions: u32) -> i32 {
-    assert!(
-        num_partitions > 0,
-        "sarama refuses to partition over zero partitions (ErrLeaderNotAvailable)"
-    );
+    assert!(num_partitions > 0, "sarama refuses to partition over zero partitions (ErrLeaderNotAvailable)");
     i32::try_from(num_partitions).expect("Kafka partition counts fit in an int32")
 }
 

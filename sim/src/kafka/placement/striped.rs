@@ -52,18 +52,13 @@ impl<R: JavaRandom> StripedReplicaPlacer<R> {
         check_positive(replication_factor)?;
         check_some_unfenced(racks.num_unfenced_brokers)?;
         check_enough_brokers(replication_factor, racks.num_total_brokers)?;
-        (0..partitions.max(0))
-            .map(|_| racks.place(replication_factor, &mut self.random))
-            .collect()
+        (0..partitions.max(0)).map(|_| racks.place(replication_factor, &mut self.random)).collect()
     }
 }
 
 fn check_positive(replication_factor: i32) -> Result<(), PlacementError> {
     if replication_factor <= 0 {
-        return Err(PlacementError::InvalidReplicationFactor {
-            replication_factor,
-            available_brokers: 0,
-        });
+        return Err(PlacementError::InvalidReplicationFactor { replication_factor, available_brokers: 0 });
     }
     Ok(())
 }
@@ -313,10 +308,7 @@ pub fn java_hash_map_order(keys: &[Option<String>]) -> Vec<usize> {
     let mut capacity: u32 = 16;
     for size in 1..=keys.len() {
         let bucket_len = |cap: u32| {
-            spread[..size]
-                .iter()
-                .filter(|&&h| h & (cap - 1) == spread[size - 1] & (cap - 1))
-                .count()
+            spread[..size].iter().filter(|&&h| h & (cap - 1) == spread[size - 1] & (cap - 1)).count()
         };
         if bucket_len(capacity) > 8 && capacity < 64 {
             capacity *= 2;
@@ -333,8 +325,7 @@ pub fn java_hash_map_order(keys: &[Option<String>]) -> Vec<usize> {
 /// `Optional.hashCode()`: 0 for empty, else `String.hashCode()` (`s[0]*31^(n-1) + …` over UTF-16 units).
 fn optional_hash_code(key: &Option<String>) -> i32 {
     key.as_deref().map_or(0, |s| {
-        s.encode_utf16()
-            .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+        s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
     })
 }
 
@@ -350,13 +341,7 @@ mod tests {
     use crate::kafka::partitioner::java_random::MockRandom;
 
     fn unfenced(ids: &[i32]) -> Vec<UsableBroker> {
-        ids.iter()
-            .map(|&id| UsableBroker {
-                id,
-                rack: None,
-                fenced: false,
-            })
-            .collect()
+        ids.iter().map(|&id| UsableBroker { id, rack: None, fenced: false }).collect()
     }
 
     #[test]
@@ -364,16 +349,7 @@ mod tests {
         // StripedReplicaPlacerTest.testSuccessfulPlacement: MockRandom(17), brokers 0, 3, 2, 1 without racks.
         let mut placer = StripedReplicaPlacer::new(MockRandom::default());
         let got = placer.place(&unfenced(&[0, 3, 2, 1]), 5, 3).expect("valid");
-        assert_eq!(
-            got,
-            vec![
-                vec![2, 3, 0],
-                vec![3, 0, 1],
-                vec![0, 1, 2],
-                vec![1, 2, 3],
-                vec![1, 0, 2]
-            ]
-        );
+        assert_eq!(got, vec![vec![2, 3, 0], vec![3, 0, 1], vec![0, 1, 2], vec![1, 2, 3], vec![1, 0, 2]]);
     }
 
     #[test]
@@ -383,23 +359,8 @@ mod tests {
         for id in 0..4 {
             list.add(id);
         }
-        let got: Vec<Option<i32>> = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
-            .iter()
-            .map(|&e| list.next(e))
-            .collect();
-        let want = [
-            Some(0),
-            Some(1),
-            Some(2),
-            Some(3),
-            None,
-            None,
-            Some(1),
-            Some(2),
-            Some(3),
-            Some(0),
-            None,
-        ];
+        let got: Vec<Option<i32>> = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1].iter().map(|&e| list.next(e)).collect();
+        let want = [Some(0), Some(1), Some(2), Some(3), None, None, Some(1), Some(2), Some(3), Some(0), None];
         assert_eq!(got, want);
     }
 
@@ -414,11 +375,7 @@ mod tests {
     #[test]
     fn errors_in_kafkas_order() {
         let mut placer = StripedReplicaPlacer::new(MockRandom::default());
-        let fenced = vec![UsableBroker {
-            id: 1,
-            rack: None,
-            fenced: true,
-        }];
+        let fenced = vec![UsableBroker { id: 1, rack: None, fenced: true }];
         assert_eq!(placer.place(&fenced, 1, 1), Err(PlacementError::AllBrokersFenced));
         assert!(matches!(
             placer.place(&unfenced(&[1]), 1, 2),
