@@ -47,12 +47,12 @@ pub enum Timer {
     IsrCheck,
     /// Broker: a held fetch has waited `max_wait_ms`; answer it with what there is.
     FetchExpire { from: NodeId, correlation: u64 },
-    /// Broker: an acks=all produce has waited its timeout.
-    ProduceExpire { correlation: u64, from: NodeId },
+    /// Broker: some acks=all produce may have waited its whole timeout.
+    ProduceExpire,
     /// Broker: the replica fetcher for a leader may fetch again (after an error backoff).
     FetcherWake { leader: BrokerId, generation: u64 },
     /// Broker: a follower's fetch got no answer within `replica.socket.timeout.ms`; send a new one.
-    FetchTimeout { leader: BrokerId, correlation: u64 },
+    FetchTimeout { leader: BrokerId },
     /// Controller: look for brokers whose session expired.
     SessionCheck,
     /// Controller: check leader balance (`leader.imbalance.check.interval.seconds`).
@@ -61,6 +61,8 @@ pub enum Timer {
     Linger { tp: Tp, batch: u64 },
     /// Producer: a batch reached `delivery.timeout.ms` since it was created.
     DeliveryTimeout { tp: Tp, batch: u64 },
+    /// Producer: some request in flight may have passed `request.timeout.ms`.
+    InFlightCheck,
     /// Client: no answer to a request within `request.timeout.ms`.
     RequestTimeout { correlation: u64 },
     /// Producer: `retry.backoff.ms` elapsed for a partition.

@@ -86,6 +86,8 @@ pub struct World {
     lifecycle: BTreeMap<NodeId, Lifecycle>,
     actions: Vec<TimedAction>,
     seed: u64,
+    /// Effect buffers reused by every dispatch.
+    scratch: Effects,
 }
 
 impl World {
@@ -113,6 +115,7 @@ impl World {
             lifecycle,
             actions: Vec::new(),
             seed,
+            scratch: Effects::new(level),
         }
     }
 
@@ -307,7 +310,8 @@ impl World {
     /// Hands an input to its node and executes the effects.
     fn dispatch(&mut self, node: NodeId, input: Input) {
         let now = self.now;
-        let mut out = self.effects();
+        // Reuse the effect buffers: a fresh Effects would allocate three vectors on every event.
+        let mut out = std::mem::replace(&mut self.scratch, Effects::new(TraceLevel::Off));
         match node {
             NodeId::Controller => self.controller.handle(now, input, &mut out),
             NodeId::Broker(id) => {
@@ -322,7 +326,9 @@ impl World {
             },
         }
         let stop = out.stop;
-        self.apply_effects(node, out);
+        out.stop = false;
+        self.apply_effects_from(node, &mut out);
+        self.scratch = out;
         if let (true, NodeId::Broker(id)) = (stop, node) {
             self.take_down(id, 0, true);
             self.record(TraceKind::Fault {
@@ -331,17 +337,24 @@ impl World {
         }
     }
 
-    fn apply_effects(&mut self, from: NodeId, out: Effects) {
+    fn apply_effects(&mut self, from: NodeId, mut out: Effects) {
+        self.apply_effects_from(from, &mut out);
+    }
+
+    /// Executes effects, leaving the buffers empty for reuse.
+    fn apply_effects_from(&mut self, from: NodeId, out: &mut Effects) {
         let incarnation = self.lifecycle.get(&from).map_or(0, |l| l.incarnation);
-        for kind in out.trace {
+        for kind in out.trace.drain(..) {
             self.record(kind);
         }
-        for (at, timer) in out.timers {
+        for (at, timer) in out.timers.drain(..) {
             self.queue.push(at, Event::Timer { node: from, incarnation, timer });
         }
-        for (to, msg, delay) in out.sends {
+        let mut sends = std::mem::take(&mut out.sends);
+        for (to, msg, delay) in sends.drain(..) {
             self.send(from, to, msg, delay);
         }
+        out.sends = sends;
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, delay_us: u64) {

@@ -34,6 +34,7 @@ struct HeldProduce {
     tp: Tp,
     base_offset: Offset,
     required_offset: Offset,
+    deadline: SimTime,
 }
 
 /// A broker.
@@ -55,6 +56,8 @@ pub struct Broker {
     pub(crate) fetchers: BTreeMap<BrokerId, super::fetcher::FetcherState>,
     held_fetches: BTreeMap<(NodeId, u64), HeldFetch>,
     held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
+    /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
+    produce_timer: Option<SimTime>,
     pub(crate) next_correlation: u64,
 }
 
@@ -80,6 +83,7 @@ impl Broker {
             fetchers: BTreeMap::new(),
             held_fetches: BTreeMap::new(),
             held_produces: BTreeMap::new(),
+            produce_timer: None,
             next_correlation: 0,
         }
     }
@@ -130,7 +134,7 @@ impl Broker {
                     out.stop = true;
                 }
             }
-            Msg::Produce(req) => self.on_produce(now, from, &req, out),
+            Msg::Produce(req) => self.on_produce(now, from, *req, out),
             Msg::Fetch(req) => self.on_fetch(now, from, req, out),
             Msg::FetchResponse(resp) => {
                 if let NodeId::Broker(leader) = from {
@@ -169,22 +173,9 @@ impl Broker {
                     self.answer_fetch(now, held.from, &held.request, out);
                 }
             }
-            Timer::ProduceExpire { correlation, from } => {
-                if let Some(held) = self.held_produces.remove(&(from, correlation)) {
-                    out.send(
-                        from,
-                        Msg::ProduceResponse {
-                            correlation,
-                            tp: held.tp,
-                            result: Err(ErrorCode::REQUEST_TIMED_OUT),
-                        },
-                    );
-                }
-            }
+            Timer::ProduceExpire => self.expire_held_produces(now, out),
             Timer::FetcherWake { leader, generation } => self.on_fetcher_wake(now, leader, generation, out),
-            Timer::FetchTimeout { leader, correlation } => {
-                self.on_fetch_timeout(now, leader, correlation, out)
-            }
+            Timer::FetchTimeout { leader } => self.on_fetch_timeout(now, leader, out),
             _ => {}
         }
     }
@@ -233,6 +224,11 @@ impl Broker {
         let me = self.id;
         let name: Rc<str> = self.image.tp_name(tp).into();
         let p = self.partitions.entry(tp).or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
+        if let Some(t) = self.image.topics.get(&tp.topic) {
+            // Topic configs are dynamic: every metadata image may change them.
+            p.max_message_bytes = t.config.max_message_bytes(&self.config);
+            p.min_insync_replicas = t.config.min_insync_replicas(&self.config);
+        }
         let new_epoch = meta.leader_epoch > p.leader_epoch;
         if meta.leader == Some(me) && (new_epoch || !p.is_leader()) {
             p.become_leader(me, meta, now);
@@ -280,20 +276,22 @@ impl Broker {
 
     // ---- Produce (leader side) ----
 
-    fn on_produce(&mut self, now: SimTime, from: NodeId, req: &ProduceRequest, out: &mut Effects) {
+    fn on_produce(&mut self, now: SimTime, from: NodeId, req: ProduceRequest, out: &mut Effects) {
+        let (correlation, acks, tp) = (req.correlation, req.acks, req.tp);
         let result = self.append_produce(now, from, req, out);
         match result {
             Ok(None) => {}
-            Ok(Some(base)) if req.acks != 0 => out.send(
-                from,
-                Msg::ProduceResponse { correlation: req.correlation, tp: req.tp, result: Ok(base) },
-            ),
-            Err(e) if req.acks != 0 => out.send(
-                from,
-                Msg::ProduceResponse { correlation: req.correlation, tp: req.tp, result: Err(e) },
-            ),
+            Ok(Some(base)) if acks != 0 => {
+                out.send(from, Msg::ProduceResponse { correlation, tp, result: Ok(base) })
+            }
+            Err(e) if acks != 0 => out.send(from, Msg::ProduceResponse { correlation, tp, result: Err(e) }),
             _ => {}
         }
+    }
+
+    /// The topic's `max.message.bytes` and `min.insync.replicas` as this broker's metadata has them.
+    fn topic_limits(&self, tp: Tp) -> (u32, usize) {
+        self.partitions.get(&tp).map_or((u32::MAX, 1), |p| (p.max_message_bytes, p.min_insync_replicas))
     }
 
     /// Appends a produce request; returns the base offset to answer now, `None` if held for acks=all.
@@ -301,45 +299,70 @@ impl Broker {
         &mut self,
         now: SimTime,
         from: NodeId,
-        req: &ProduceRequest,
+        req: ProduceRequest,
         out: &mut Effects,
     ) -> Result<Option<Offset>, ErrorCode> {
-        let config = Rc::clone(&self.config);
-        let topic_config = self.image.topics.get(&req.tp.topic).map(|t| t.config.clone()).unwrap_or_default();
-        let p = self.partitions.get_mut(&req.tp).ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
+        let ProduceRequest { correlation, acks, timeout_ms, tp, batch } = req;
+        let (max_bytes, min_isr) = self.topic_limits(tp);
+        let p = self.partitions.get_mut(&tp).ok_or(ErrorCode::NOT_LEADER_OR_FOLLOWER)?;
         if !p.is_leader() {
             return Err(ErrorCode::NOT_LEADER_OR_FOLLOWER);
         }
-        if req.batch.size_bytes > topic_config.max_message_bytes(&config) {
+        if batch.size_bytes > max_bytes {
             return Err(ErrorCode::RECORD_TOO_LARGE);
         }
-        let min_isr = topic_config.min_insync_replicas(&config);
         // Partition.appendRecordsToLeader: acks=all is refused before the append when the ISR is too small;
         // acks=0 and acks=1 are never checked against min.insync.replicas.
-        if req.acks == -1 && p.isr.len() < min_isr {
+        if acks == -1 && p.isr.len() < min_isr {
             return Err(ErrorCode::NOT_ENOUGH_REPLICAS);
         }
-        let appended = p
-            .append_as_leader(req.batch.clone(), now)
-            .map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
+        let appended = p.append_as_leader(batch, now).map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
         let (base_offset, last_offset) = match appended {
             Appended::New { base_offset, last_offset } | Appended::Duplicate { base_offset, last_offset } => {
                 (base_offset, last_offset)
             }
         };
         if matches!(appended, Appended::New { .. }) {
-            self.on_leader_append(now, req.tp, out);
+            self.on_leader_append(now, tp, out);
         }
-        if req.acks != -1 {
+        if acks != -1 {
             return Ok(Some(base_offset));
         }
-        let held = HeldProduce { tp: req.tp, base_offset, required_offset: last_offset + 1 };
+        let deadline = now.plus_ms(timeout_ms);
+        let held = HeldProduce { tp, base_offset, required_offset: last_offset + 1, deadline };
         if let Some(result) = self.produce_outcome(&held) {
             return result.map(Some);
         }
-        self.held_produces.insert((from, req.correlation), held);
-        out.timer(now.plus_ms(req.timeout_ms), Timer::ProduceExpire { correlation: req.correlation, from });
+        self.held_produces.insert((from, correlation), held);
+        self.arm_produce_timer(deadline, out);
         Ok(None)
+    }
+
+    /// Arms the produce-expiry timer for `deadline` unless it already fires earlier.
+    fn arm_produce_timer(&mut self, deadline: SimTime, out: &mut Effects) {
+        if self.produce_timer.is_none_or(|t| t > deadline) {
+            self.produce_timer = Some(deadline);
+            out.timer(deadline, Timer::ProduceExpire);
+        }
+    }
+
+    /// Answers REQUEST_TIMED_OUT to every acks=all produce whose timeout has passed (`DelayedProduce` expiry),
+    /// then re-arms for the next deadline.
+    fn expire_held_produces(&mut self, now: SimTime, out: &mut Effects) {
+        if self.produce_timer.is_some_and(|t| t > now) {
+            return;
+        }
+        self.produce_timer = None;
+        let expired: Vec<(NodeId, u64)> =
+            self.held_produces.iter().filter(|(_, h)| h.deadline <= now).map(|(k, _)| *k).collect();
+        for (from, correlation) in expired {
+            let held = self.held_produces.remove(&(from, correlation)).expect("listed");
+            let result = Err(ErrorCode::REQUEST_TIMED_OUT);
+            out.send(from, Msg::ProduceResponse { correlation, tp: held.tp, result });
+        }
+        if let Some(next) = self.held_produces.values().map(|h| h.deadline).min() {
+            self.arm_produce_timer(next, out);
+        }
     }
 
     /// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the
@@ -352,13 +375,8 @@ impl Broker {
         if p.log.high_watermark() < held.required_offset {
             return None;
         }
-        let min_isr = self
-            .image
-            .topics
-            .get(&held.tp.topic)
-            .map(|t| t.config.min_insync_replicas(&self.config))
-            .unwrap_or(1);
-        if p.maximal_isr().len() < min_isr {
+        let (_, min_isr) = self.topic_limits(held.tp);
+        if p.maximal_isr_len() < min_isr {
             Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
         } else {
             Some(Ok(held.base_offset))
@@ -382,8 +400,7 @@ impl Broker {
 
     /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
     pub(crate) fn maybe_advance_hw(&mut self, _now: SimTime, tp: Tp, out: &mut Effects) {
-        let min_isr =
-            self.image.topics.get(&tp.topic).map(|t| t.config.min_insync_replicas(&self.config)).unwrap_or(1);
+        let (_, min_isr) = self.topic_limits(tp);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
             return;

@@ -20,6 +20,10 @@ pub struct FetcherState {
     pub in_flight: Option<u64>,
     /// Bumped whenever a wake-up timer is set, so older wake-ups are ignored.
     pub generation: u64,
+    /// When the fetch in flight was sent.
+    pub sent_at: SimTime,
+    /// Whether a fetch-timeout timer is pending (one per fetcher, re-armed lazily).
+    pub timer_armed: bool,
 }
 
 impl Broker {
@@ -88,26 +92,36 @@ impl Broker {
             partitions,
         };
         out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));
-        let timeout = self.config.ms("replica.socket.timeout.ms");
-        out.timer(now.plus_ms(timeout), Timer::FetchTimeout { leader, correlation });
-    }
-
-    /// The fetch to `leader` got no answer (a cut link, a dead or paused leader): forget it and fetch again.
-    pub(crate) fn on_fetch_timeout(
-        &mut self,
-        now: SimTime,
-        leader: BrokerId,
-        correlation: u64,
-        out: &mut Effects,
-    ) {
-        let state = self.fetchers.entry(leader).or_default();
-        if state.in_flight == Some(correlation) {
-            state.in_flight = None;
-            self.maybe_fetch(now, leader, out);
+        let state = self.fetchers.get_mut(&leader).expect("created above");
+        state.sent_at = now;
+        if !state.timer_armed {
+            state.timer_armed = true;
+            out.timer(
+                now.plus_ms(self.config.ms("replica.socket.timeout.ms")),
+                Timer::FetchTimeout { leader },
+            );
         }
     }
 
-    /// Handles a leader's fetch response, then fetches again.
+    /// The fetch-timeout timer: a fetch to `leader` older than `replica.socket.timeout.ms` got no answer (a
+    /// cut link, a dead or paused leader): forget it and fetch again. Otherwise re-arm for the current one.
+    pub(crate) fn on_fetch_timeout(&mut self, now: SimTime, leader: BrokerId, out: &mut Effects) {
+        let timeout_ms = self.config.ms("replica.socket.timeout.ms");
+        let state = self.fetchers.entry(leader).or_default();
+        state.timer_armed = false;
+        if state.in_flight.is_none() {
+            return;
+        }
+        let deadline = state.sent_at.plus_ms(timeout_ms);
+        if deadline <= now {
+            state.in_flight = None;
+            self.maybe_fetch(now, leader, out);
+        } else {
+            state.timer_armed = true;
+            out.timer(deadline, Timer::FetchTimeout { leader });
+        }
+    }
+
     pub(crate) fn on_fetch_response(
         &mut self,
         now: SimTime,

@@ -225,7 +225,11 @@ impl Log {
     /// that a fetch makes progress even when one batch is larger than the limit (KIP-74).
     /// `upto` bounds what may be read (the HW for consumers, the LEO for followers).
     pub fn read(&self, from: Offset, upto: Offset, max_bytes: u32) -> Vec<Rc<Batch>> {
-        let start = self.batches.partition_point(|b| b.next_offset() <= from);
+        // Most fetches of a busy partition ask for what does not exist yet: answer those without a search.
+        if from >= upto.min(self.log_end_offset) {
+            return Vec::new();
+        }
+        let start = self.first_batch_after(from);
         let mut out = Vec::new();
         let mut bytes = 0u32;
         for b in &self.batches[start..] {
@@ -239,6 +243,19 @@ impl Log {
             out.push(Rc::clone(b));
         }
         out
+    }
+
+    /// The index of the first batch that ends after `from`. Fetches read near the end of the log, so walk back
+    /// a few batches from the end before falling back to a binary search.
+    fn first_batch_after(&self, from: Offset) -> usize {
+        let mut i = self.batches.len();
+        for _ in 0..16 {
+            if i == 0 || self.batches[i - 1].next_offset() <= from {
+                return i;
+            }
+            i -= 1;
+        }
+        self.batches.partition_point(|b| b.next_offset() <= from)
     }
 
     /// Every record with its offset and epoch, oldest first (for views, expectations and checkers).

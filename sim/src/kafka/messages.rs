@@ -32,7 +32,7 @@ pub enum Msg {
     /// Leader → fetcher.
     FetchResponse(Rc<FetchResponse>),
     /// Producer → leader (`Produce`), one partition per request.
-    Produce(Rc<ProduceRequest>),
+    Produce(Box<ProduceRequest>),
     /// Leader → producer (nothing is sent for acks=0).
     ProduceResponse { correlation: u64, tp: Tp, result: Result<Offset, ErrorCode> },
     /// Client → any broker (`Metadata`).

@@ -89,6 +89,10 @@ pub struct Partition {
     pub producers: BTreeMap<ClientId, ProducerEntry>,
     /// Follower only: don't fetch before this instant (after an error).
     pub fetch_backoff_until: SimTime,
+    /// The topic's `max.message.bytes`, from the latest metadata.
+    pub max_message_bytes: u32,
+    /// The topic's `min.insync.replicas`, from the latest metadata.
+    pub min_insync_replicas: usize,
 }
 
 impl Partition {
@@ -107,6 +111,8 @@ impl Partition {
             followers: BTreeMap::new(),
             producers: BTreeMap::new(),
             fetch_backoff_until: SimTime::ZERO,
+            max_message_bytes: u32::MAX,
+            min_insync_replicas: 1,
         };
         p.rebuild_producer_state();
         p
@@ -182,6 +188,14 @@ impl Partition {
             }
         }
         all
+    }
+
+    /// The size of the maximal ISR, without building it.
+    pub fn maximal_isr_len(&self) -> usize {
+        match &self.pending_isr {
+            Some((pending, _)) => self.isr.len() + pending.iter().filter(|b| !self.isr.contains(b)).count(),
+            None => self.isr.len(),
+        }
     }
 
     /// Appends a producer's batch as leader, stamping it with the leader epoch. Idempotent producers' retries
@@ -264,11 +278,12 @@ impl Partition {
             return None;
         }
         let mut hw = self.log.log_end_offset();
-        for b in self.maximal_isr() {
-            if b == me {
+        let pending = self.pending_isr.as_ref().map_or(&[][..], |(p, _)| p.as_slice());
+        for b in self.isr.iter().chain(pending.iter()) {
+            if *b == me {
                 continue;
             }
-            let leo = self.followers.get(&b).map_or(-1, |f| f.log_end_offset);
+            let leo = self.followers.get(b).map_or(-1, |f| f.log_end_offset);
             hw = hw.min(leo);
         }
         (hw > self.log.high_watermark()).then_some(hw)

@@ -72,11 +72,21 @@ struct ProducerBatch {
     base_seq: Option<i64>,
 }
 
+/// A produce request waiting for its answer.
+#[derive(Clone, Debug)]
+struct InFlight {
+    correlation: u64,
+    batch: ProducerBatch,
+    broker: BrokerId,
+    /// When the client gives up on it (`request.timeout.ms` after sending).
+    deadline: SimTime,
+}
+
 #[derive(Clone, Debug, Default)]
 struct PartitionQueue {
     open: Option<ProducerBatch>,
     ready: VecDeque<ProducerBatch>,
-    in_flight: Option<(u64, ProducerBatch, BrokerId)>,
+    in_flight: Option<InFlight>,
     backoff_until: SimTime,
     next_seq: i64,
 }
@@ -109,6 +119,8 @@ pub struct Producer {
     buffered_bytes: u64,
     /// Sync mode: the record whose result the caller is waiting for.
     awaiting: Option<RecordId>,
+    /// When the single request-timeout timer fires, if armed.
+    request_timer: Option<SimTime>,
     /// A workload stopped for a full buffer or a sync result and must be resumed by the next result.
     blocked: bool,
     /// Counts of outcomes, for the view and expectations.
@@ -147,6 +159,7 @@ impl Producer {
             buffered_bytes: 0,
             awaiting: None,
             blocked: false,
+            request_timer: None,
             acked: 0,
             failed: 0,
         }
@@ -209,6 +222,7 @@ impl Producer {
             Timer::RetryBackoff { tp } => self.drain(now, tp, out),
             Timer::DeliveryTimeout { tp, batch } => self.expire(now, tp, batch, out),
             Timer::RequestTimeout { correlation } => self.on_request_timeout(now, correlation, out),
+            Timer::InFlightCheck => self.check_in_flight(now, out),
             Timer::MetadataRetry => self.request_metadata(now, out),
             Timer::MetadataRefresh => {
                 self.request_metadata(now, out);
@@ -409,7 +423,7 @@ impl Producer {
         let correlation = self.next_correlation;
         let request = self.build_request(correlation, tp, &batch);
         let cpu_us = self.config.compression.cpu_us(batch.payload);
-        out.send_after(NodeId::Broker(leader), Msg::Produce(Rc::new(request)), cpu_us);
+        out.send_after(NodeId::Broker(leader), Msg::Produce(Box::new(request)), cpu_us);
         let q = self.queues.get_mut(&tp).expect("exists");
         if self.config.acks == 0 {
             // acks=0: fire and forget; the client reports success with offset -1.
@@ -417,8 +431,9 @@ impl Producer {
             self.drain(now, tp, out);
             return;
         }
-        q.in_flight = Some((correlation, batch, leader));
-        out.timer(now.plus_ms(self.config.request_timeout_ms), Timer::RequestTimeout { correlation });
+        let deadline = now.plus_ms(self.config.request_timeout_ms);
+        q.in_flight = Some(InFlight { correlation, batch, broker: leader, deadline });
+        self.arm_request_timer(deadline, out);
     }
 
     fn build_request(&self, correlation: u64, tp: Tp, batch: &ProducerBatch) -> ProduceRequest {
@@ -450,10 +465,10 @@ impl Producer {
         out: &mut Effects,
     ) {
         let Some(q) = self.queues.get_mut(&tp) else { return };
-        if q.in_flight.as_ref().is_none_or(|(c, _, _)| *c != correlation) {
+        if q.in_flight.as_ref().is_none_or(|f| f.correlation != correlation) {
             return;
         }
-        let (_, batch, _) = q.in_flight.take().expect("checked");
+        let batch = q.in_flight.take().expect("checked").batch;
         match result {
             Ok(base) => self.complete(tp, batch, base, out),
             Err(e) => self.on_error(now, tp, batch, e, out),
@@ -468,16 +483,40 @@ impl Producer {
             self.request_metadata(now, out);
             return;
         }
-        let tp = self
+    }
+
+    /// Arms the single request-timeout timer for `deadline` unless one fires earlier. One timer for every
+    /// request in flight keeps the event queue small (a timer per request would mostly fire for nothing).
+    fn arm_request_timer(&mut self, deadline: SimTime, out: &mut Effects) {
+        if self.request_timer.is_none_or(|t| t > deadline) {
+            self.request_timer = Some(deadline);
+            out.timer(deadline, Timer::InFlightCheck);
+        }
+    }
+
+    /// Fails the requests whose `request.timeout.ms` has passed (Java retries them: the write may or may not
+    /// have happened), and re-arms the timer for the next deadline.
+    fn check_in_flight(&mut self, now: SimTime, out: &mut Effects) {
+        if self.request_timer.is_some_and(|t| t > now) {
+            return;
+        }
+        self.request_timer = None;
+        let expired: Vec<Tp> = self
             .queues
             .iter()
-            .find(|(_, q)| q.in_flight.as_ref().is_some_and(|(c, _, _)| *c == correlation))
-            .map(|(t, _)| *t);
-        if let Some(tp) = tp {
-            let (_, batch, _) = self.queues.get_mut(&tp).expect("found").in_flight.take().expect("found");
-            // No answer within request.timeout.ms: Java retries it (the write may or may not have happened).
-            self.on_error(now, tp, batch, ErrorCode::TIMEOUT, out);
-            self.drain(now, tp, out);
+            .filter(|(_, q)| q.in_flight.as_ref().is_some_and(|f| f.deadline <= now))
+            .map(|(t, _)| *t)
+            .collect();
+        for tp in &expired {
+            let batch = self.queues.get_mut(tp).expect("listed").in_flight.take().expect("listed").batch;
+            self.on_error(now, *tp, batch, ErrorCode::TIMEOUT, out);
+            self.drain(now, *tp, out);
+        }
+        let next = self.queues.values().filter_map(|q| q.in_flight.as_ref().map(|f| f.deadline)).min();
+        if let Some(deadline) = next {
+            self.arm_request_timer(deadline, out);
+        }
+        if !expired.is_empty() {
             self.resume_workloads(now, out);
         }
     }
@@ -488,11 +527,11 @@ impl Producer {
         let broken: Vec<Tp> = self
             .queues
             .iter()
-            .filter(|(_, q)| q.in_flight.as_ref().is_some_and(|(_, _, b)| *b == broker))
+            .filter(|(_, q)| q.in_flight.as_ref().is_some_and(|f| f.broker == broker))
             .map(|(tp, _)| *tp)
             .collect();
         for tp in broken {
-            let (_, batch, _) = self.queues.get_mut(&tp).expect("listed").in_flight.take().expect("listed");
+            let batch = self.queues.get_mut(&tp).expect("listed").in_flight.take().expect("listed").batch;
             self.on_error(now, tp, batch, ErrorCode::NETWORK_EXCEPTION, out);
         }
         if self.metadata_in_flight.is_some() && self.last_metadata_broker == Some(broker) {
@@ -654,7 +693,7 @@ impl Producer {
             .map(|q| {
                 q.open.as_ref().map_or(0, |b| b.records.len())
                     + q.ready.iter().map(|b| b.records.len()).sum::<usize>()
-                    + q.in_flight.as_ref().map_or(0, |(_, b, _)| b.records.len())
+                    + q.in_flight.as_ref().map_or(0, |f| f.batch.records.len())
             })
             .sum::<usize>()
             + self.waiting_for_metadata.len()
