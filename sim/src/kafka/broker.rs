@@ -646,3 +646,151 @@ impl Role {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trace::TraceLevel;
+    use crate::kafka::config::TopicConfig;
+    use crate::kafka::log::{Batch, Record};
+    use crate::kafka::messages::FetchPartition;
+    use crate::kafka::metadata::{BrokerMeta, PartitionMeta, TopicMeta};
+    use crate::kafka::types::{ClientId, RecordId, TopicId};
+
+    const TP: Tp = Tp { topic: TopicId(0), partition: 0 };
+    const PRODUCER: NodeId = NodeId::Client(ClientId(1));
+
+    fn leader() -> Broker {
+        let mut b =
+            Broker::new(BrokerId(1), None, 1, Rc::new(BrokerConfig::default()), BrokerStorage::default());
+        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
+        for id in 1..=3 {
+            image.brokers.insert(
+                BrokerId(id),
+                BrokerMeta { id: BrokerId(id), rack: None, fenced: false, shutting_down: false },
+            );
+        }
+        let replicas = vec![BrokerId(1), BrokerId(2), BrokerId(3)];
+        let partition = PartitionMeta {
+            replicas: replicas.clone(),
+            isr: replicas,
+            leader: Some(BrokerId(1)),
+            leader_epoch: 0,
+            partition_epoch: 0,
+            recovering: false,
+        };
+        let topic = TopicMeta {
+            id: TopicId(0),
+            name: "t".into(),
+            partitions: vec![partition],
+            config: TopicConfig::default(),
+        };
+        image.topics.insert(TopicId(0), topic);
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(
+            SimTime::ZERO,
+            Input::Message { from: NodeId::Controller, msg: Msg::MetadataUpdate(Rc::new(image)) },
+            &mut out,
+        );
+        b
+    }
+
+    fn produce(acks: i16) -> Msg {
+        let record = Record {
+            key: None,
+            value: None,
+            value_bytes: 10,
+            id: RecordId { producer: ClientId(1), seq: 0 },
+        };
+        let batch = Batch {
+            base_offset: 0,
+            epoch: -1,
+            producer: None,
+            append_time: SimTime::ZERO,
+            size_bytes: 80,
+            records: vec![record],
+        };
+        Msg::Produce(Box::new(ProduceRequest { correlation: 9, acks, timeout_ms: 30_000, tp: TP, batch }))
+    }
+
+    fn follower_fetch(follower: i32, offset: i64) -> Input {
+        let fp = FetchPartition {
+            tp: TP,
+            fetch_offset: offset,
+            last_fetched_epoch: Some(0),
+            current_leader_epoch: 0,
+        };
+        let request = FetchRequest {
+            correlation: 1,
+            replica: Some(BrokerId(follower)),
+            max_wait_ms: 500,
+            min_bytes: 1,
+            partition_max_bytes: 1 << 20,
+            partitions: vec![fp],
+        };
+        Input::Message { from: NodeId::Broker(BrokerId(follower)), msg: Msg::Fetch(Rc::new(request)) }
+    }
+
+    fn produce_responses(out: &Effects) -> Vec<(NodeId, Result<Offset, ErrorCode>)> {
+        out.sends
+            .iter()
+            .filter_map(|(to, m, _)| match m {
+                Msg::ProduceResponse { result, .. } => Some((*to, *result)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn acks_all_is_answered_only_when_every_isr_member_has_fetched_past_the_record() {
+        let mut b = leader();
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(10), Input::Message { from: PRODUCER, msg: produce(-1) }, &mut out);
+        assert!(produce_responses(&out).is_empty(), "held until replicated");
+        assert_eq!(b.partitions[&TP].log.log_end_offset(), 1);
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(20), follower_fetch(2, 1), &mut out);
+        assert!(produce_responses(&out).is_empty(), "broker 3 has not fetched offset 0 yet");
+        b.handle(SimTime(30), follower_fetch(3, 1), &mut out);
+        assert_eq!(produce_responses(&out), vec![(PRODUCER, Ok(0))]);
+        assert_eq!(b.partitions[&TP].log.high_watermark(), 1);
+    }
+
+    #[test]
+    fn acks_1_is_answered_at_once_and_acks_0_not_at_all() {
+        let mut b = leader();
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(10), Input::Message { from: PRODUCER, msg: produce(1) }, &mut out);
+        assert_eq!(produce_responses(&out), vec![(PRODUCER, Ok(0))]);
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(20), Input::Message { from: PRODUCER, msg: produce(0) }, &mut out);
+        assert!(produce_responses(&out).is_empty());
+        assert_eq!(b.partitions[&TP].log.log_end_offset(), 2);
+    }
+
+    #[test]
+    fn a_stale_follower_epoch_is_fenced() {
+        let mut b = leader();
+        let mut out = Effects::new(TraceLevel::Summary);
+        let fp =
+            FetchPartition { tp: TP, fetch_offset: 0, last_fetched_epoch: None, current_leader_epoch: -1 };
+        let request = FetchRequest {
+            correlation: 1,
+            replica: Some(BrokerId(2)),
+            max_wait_ms: 0,
+            min_bytes: 1,
+            partition_max_bytes: 100,
+            partitions: vec![fp],
+        };
+        b.handle(
+            SimTime(5),
+            Input::Message { from: NodeId::Broker(BrokerId(2)), msg: Msg::Fetch(Rc::new(request)) },
+            &mut out,
+        );
+        let error = out.sends.iter().find_map(|(_, m, _)| match m {
+            Msg::FetchResponse(r) => Some(r.partitions[0].error),
+            _ => None,
+        });
+        assert_eq!(error, Some(Some(ErrorCode::FENCED_LEADER_EPOCH)));
+    }
+}

@@ -497,3 +497,80 @@ fn new_partition(replicas: Vec<BrokerId>) -> PartitionMeta {
         recovering: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trace::TraceLevel;
+    use crate::kafka::config::{BrokerConfig, TopicConfig};
+    use rand_core::SeedableRng;
+
+    fn controller() -> Controller {
+        let mut c = Controller::new(Rc::new(BrokerConfig::default()), ChaCha8Rng::seed_from_u64(1));
+        for b in 1..=3 {
+            c.bootstrap_broker(BrokerId(b), None, 1);
+        }
+        c.add_topic("t", vec![vec![BrokerId(1), BrokerId(2), BrokerId(3)]], TopicConfig::default());
+        c
+    }
+
+    fn heartbeat(c: &mut Controller, at_ms: u64, broker: i32, out: &mut Effects) {
+        let msg = Msg::BrokerHeartbeat { broker: BrokerId(broker), incarnation: 1, want_shutdown: false };
+        c.handle(
+            SimTime::from_ms(at_ms),
+            Input::Message { from: NodeId::Broker(BrokerId(broker)), msg },
+            out,
+        );
+    }
+
+    #[test]
+    fn a_silent_broker_is_fenced_and_its_leadership_moves_to_the_first_live_isr_replica() {
+        let mut c = controller();
+        let mut out = Effects::new(TraceLevel::Summary);
+        c.start(SimTime::ZERO, &mut out);
+        for b in 2..=3 {
+            heartbeat(&mut c, 8_000, b, &mut out);
+        }
+        let mut out = Effects::new(TraceLevel::Summary);
+        c.handle(SimTime::from_ms(9_000), Input::Timer(Timer::SessionCheck), &mut out);
+        let tp = Tp { topic: TopicId(0), partition: 0 };
+        let p = c.image.partition(tp).unwrap();
+        assert_eq!(p.leader, Some(BrokerId(2)));
+        assert_eq!(p.isr, vec![BrokerId(2), BrokerId(3)]);
+        assert_eq!(p.leader_epoch, 1);
+        let kinds: Vec<&str> = out.trace.iter().map(|t| t.name()).collect();
+        assert_eq!(kinds, vec!["BrokerFenced", "LeaderElected"]);
+        // The new image goes to every registered broker, fenced ones included.
+        let updates: Vec<NodeId> = out
+            .sends
+            .iter()
+            .filter(|(_, m, _)| matches!(m, Msg::MetadataUpdate(_)))
+            .map(|(to, _, _)| *to)
+            .collect();
+        assert_eq!(
+            updates,
+            vec![NodeId::Broker(BrokerId(1)), NodeId::Broker(BrokerId(2)), NodeId::Broker(BrokerId(3))]
+        );
+    }
+
+    #[test]
+    fn alter_partition_from_a_stale_epoch_is_refused() {
+        let mut c = controller();
+        let mut out = Effects::new(TraceLevel::Summary);
+        let tp = Tp { topic: TopicId(0), partition: 0 };
+        let msg = Msg::AlterPartition {
+            broker: BrokerId(1),
+            tp,
+            leader_epoch: 0,
+            partition_epoch: 7,
+            new_isr: vec![BrokerId(1)],
+        };
+        c.handle(SimTime::ZERO, Input::Message { from: NodeId::Broker(BrokerId(1)), msg }, &mut out);
+        let answer = out.sends.iter().find_map(|(_, m, _)| match m {
+            Msg::AlterPartitionResponse { result, .. } => Some(result.clone()),
+            _ => None,
+        });
+        assert_eq!(answer, Some(Err(ErrorCode::FENCED_LEADER_EPOCH)));
+        assert_eq!(c.image.partition(tp).unwrap().isr.len(), 3, "the ISR is unchanged");
+    }
+}
