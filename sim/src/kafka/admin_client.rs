@@ -75,7 +75,10 @@ fn describe_request(op: &AdminOp) -> String {
             format!("{topic}-{partition} before offset {before_offset}")
         }
         AdminOp::IncrementalAlterConfigs { name, set, delete } => {
-            let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut parts: Vec<String> = set
+                .iter()
+                .map(|(k, v)| format!("{k}={}", super::admin_controller::show_value(k, *v)))
+                .collect();
             parts.extend(delete.iter().map(|k| format!("delete {k}")));
             format!("{name}: {}", parts.join(", "))
         }

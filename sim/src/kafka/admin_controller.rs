@@ -81,11 +81,18 @@ pub(crate) fn place(
     match assign_replicas_to_brokers(&brokers, partitions, rf, start, shift, start_partition_id) {
         Ok(a) => Ok(a.into_iter().map(|r| r.into_iter().map(BrokerId).collect()).collect()),
         Err(e) => {
-            let code = match e {
-                super::placement::PlacementError::InvalidPartitions { .. } => ErrorCode::INVALID_PARTITIONS,
-                _ => ErrorCode::INVALID_REPLICATION_FACTOR,
-            };
-            Err(AdminResult::err(code, e.to_string()))
+            use super::placement::PlacementError;
+            Err(match e {
+                PlacementError::InvalidPartitions { .. } => {
+                    AdminResult::err(ErrorCode::INVALID_PARTITIONS, e.to_string())
+                }
+                // Kafka's own wording (`AdminUtils.assignReplicasToBrokers`).
+                PlacementError::InvalidReplicationFactor { .. } => AdminResult::err(
+                    ErrorCode::INVALID_REPLICATION_FACTOR,
+                    format!("Replication factor: {rf} larger than available brokers: {}.", brokers.len()),
+                ),
+                other => AdminResult::err(ErrorCode::INVALID_REPLICATION_FACTOR, other.to_string()),
+            })
         }
     }
 }
@@ -192,10 +199,19 @@ fn describe_configs(c: &Controller, name: &str) -> AdminResult {
         let value = t.config.get(def.name, &c.config);
         let source =
             if t.config.overrides.contains_key(def.name) { "DYNAMIC_TOPIC_CONFIG" } else { "DEFAULT_CONFIG" };
-        entries.insert(def.name.to_string(), json!({"value": value, "source": source}));
-        words.push(format!("{}={value}", def.name));
+        let shown = show_value(def.name, value);
+        entries.insert(def.name.to_string(), json!({"value": shown, "source": source}));
+        words.push(format!("{}={shown}", def.name));
     }
     AdminResult { data: serde_json::Value::Object(entries), ..AdminResult::ok(words.join(", ")) }
+}
+
+/// A topic config value as Kafka prints it: booleans as `true`/`false`.
+pub(crate) fn show_value(name: &str, value: i64) -> String {
+    match topic_def(name).map(|d| d.kind) {
+        Some(super::config::Kind::Bool) => (value != 0).to_string(),
+        _ => value.to_string(),
+    }
 }
 
 fn alter_configs(
@@ -221,8 +237,11 @@ fn alter_configs(
     }
     topic.config.overrides.extend(parsed.overrides);
     c.after_config_change(id, out);
-    let changes: Vec<String> =
-        set.iter().map(|(k, v)| format!("{k}={v}")).chain(delete.iter().map(|k| format!("-{k}"))).collect();
+    let changes: Vec<String> = set
+        .iter()
+        .map(|(k, v)| format!("{k}={}", show_value(k, *v)))
+        .chain(delete.iter().map(|k| format!("-{k}")))
+        .collect();
     AdminResult::ok(format!("{name}: {}", changes.join(", ")))
 }
 
