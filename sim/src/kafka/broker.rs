@@ -206,6 +206,7 @@ impl Broker {
                 self.apply_partition(now, tp, meta, out);
             }
         }
+        let mine: std::collections::BTreeSet<Tp> = mine.into_iter().collect();
         let gone: Vec<Tp> = self.partitions.keys().filter(|tp| !mine.contains(tp)).copied().collect();
         for tp in gone {
             self.partitions.remove(&tp);

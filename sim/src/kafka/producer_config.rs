@@ -200,6 +200,17 @@ pub enum Value {
     Str(String),
 }
 
+impl std::fmt::Display for Value {
+    /// The value as it was written in TOML.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
 impl ProducerConfig {
     /// Sets one canonical key. Errors say what would be right.
     pub fn set(&mut self, key: &str, invert: bool, value: &Value) -> Result<(), String> {
@@ -248,7 +259,7 @@ fn parse_acks(value: &Value) -> Result<i16, String> {
                 "acks must be 0, 1, -1 or \"all\" (sarama WaitForAll, kafka-go RequireAll), got {s:?}"
             )),
         },
-        other => Err(format!("acks must be 0, 1, -1 or \"all\", got {other:?}")),
+        other => Err(format!("acks must be 0, 1, -1 or \"all\", got {other}")),
     }
 }
 
@@ -256,21 +267,21 @@ fn int(key: &str, value: &Value, min: i64, max: i64) -> Result<i64, String> {
     match value {
         Value::Int(v) if (min..=max).contains(v) => Ok(*v),
         Value::Int(v) => Err(format!("`{key}` must be between {min} and {max}, got {v}")),
-        other => Err(format!("`{key}` takes a whole number, got {other:?}")),
+        other => Err(format!("`{key}` takes a whole number, got {other}")),
     }
 }
 
 fn boolean(key: &str, value: &Value) -> Result<bool, String> {
     match value {
         Value::Bool(b) => Ok(*b),
-        other => Err(format!("`{key}` takes true or false, got {other:?}")),
+        other => Err(format!("`{key}` takes true or false, got {other}")),
     }
 }
 
 fn text<'a>(key: &str, value: &'a Value) -> Result<&'a str, String> {
     match value {
         Value::Str(s) => Ok(s),
-        other => Err(format!("`{key}` takes a string, got {other:?}")),
+        other => Err(format!("`{key}` takes a string, got {other}")),
     }
 }
 

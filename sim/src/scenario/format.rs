@@ -52,13 +52,33 @@ fn default_seed() -> u64 {
 }
 
 /// A time: a number of milliseconds, or a string such as `"1.5s"`, `"250ms"`, `"2m"`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Time {
     /// Milliseconds.
     Ms(i64),
     /// With a unit.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Time;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a time: milliseconds (1500) or a string with a unit (\"1.5s\", \"250ms\", \"2m\")",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Time, E> {
+                Ok(Time::Ms(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Time, E> {
+                Ok(Time::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[cluster]`.
@@ -76,13 +96,35 @@ pub struct Cluster {
 }
 
 /// Brokers as a count or a list of ids.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Brokers {
     /// `brokers = 3` → ids 1, 2, 3.
     Count(i64),
     /// `brokers = [1, 2, 3]`.
     Ids(Vec<i64>),
+}
+
+impl<'de> Deserialize<'de> for Brokers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Brokers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a broker count (brokers = 3) or a list of broker ids (brokers = [1, 2, 3])")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Brokers, E> {
+                Ok(Brokers::Count(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Brokers, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element::<i64>()? {
+                    ids.push(id);
+                }
+                Ok(Brokers::Ids(ids))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[network]`.
@@ -91,16 +133,16 @@ pub enum Brokers {
 pub struct Network {
     /// Smallest one-way latency in milliseconds.
     #[serde(default)]
-    pub latency_ms_min: Option<f64>,
+    pub latency_ms_min: Option<Spanned<f64>>,
     /// Largest one-way latency in milliseconds.
     #[serde(default)]
-    pub latency_ms_max: Option<f64>,
+    pub latency_ms_max: Option<Spanned<f64>>,
     /// Loss probability.
     #[serde(default)]
-    pub loss: Option<f64>,
+    pub loss: Option<Spanned<f64>>,
     /// Duplication probability.
     #[serde(default)]
-    pub duplicate: Option<f64>,
+    pub duplicate: Option<Spanned<f64>>,
 }
 
 /// `[[topics]]`.
@@ -213,16 +255,16 @@ pub struct Step {
     pub before_offset: Option<i64>,
     /// link: latency and loss.
     #[serde(default)]
-    pub latency_ms_min: Option<f64>,
+    pub latency_ms_min: Option<Spanned<f64>>,
     /// link.
     #[serde(default)]
-    pub latency_ms_max: Option<f64>,
+    pub latency_ms_max: Option<Spanned<f64>>,
     /// link.
     #[serde(default)]
-    pub loss: Option<f64>,
+    pub loss: Option<Spanned<f64>>,
     /// link.
     #[serde(default)]
-    pub duplicate: Option<f64>,
+    pub duplicate: Option<Spanned<f64>>,
 }
 
 /// `[[expect]]`: one thing that must hold. Which fields are set decides what is checked.
@@ -279,13 +321,13 @@ pub struct Expect {
     pub between: Option<Spanned<Vec<Time>>>,
     /// Exactly this many (events, or a producer's records).
     #[serde(default)]
-    pub count: Option<i64>,
+    pub count: Option<Spanned<i64>>,
     /// At least this many.
     #[serde(default)]
-    pub min: Option<i64>,
+    pub min: Option<Spanned<i64>>,
     /// At most this many.
     #[serde(default)]
-    pub max: Option<i64>,
+    pub max: Option<Spanned<i64>>,
     /// Client checks: which producer.
     #[serde(default)]
     pub producer: Option<Spanned<String>>,

@@ -64,12 +64,27 @@ pub struct Scenario {
 /// Reads and parses a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: name.clone(),
         line: 0,
         column: 0,
         message: format!("cannot read the file: {e}"),
         help: None,
     })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // Point at the first byte that is not UTF-8, counting lines and columns in the valid prefix.
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).to_string();
+            let mut err = error::Locator::new(&name, &prefix).error(
+                valid,
+                format!("byte 0x{:02x} is not UTF-8", e.as_bytes()[valid]),
+                Some("scenario files are UTF-8 text: save the file as UTF-8".into()),
+            );
+            err.file = name.clone();
+            return Err(err);
+        }
+    };
     parse(&name, &text)
 }

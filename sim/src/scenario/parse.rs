@@ -31,9 +31,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario> {
 
 /// Turns the TOML parser's error into ours, adding "did you mean" for unknown keys.
 fn toml_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
-    let message = e.message().trim().to_string();
+    let raw = e.message().trim();
     let offset = e.span().map_or(0, |s| s.start);
-    let help = unknown_field_help(&message);
+    let (message, help) = match unknown_field(raw) {
+        Some((field, help)) => (format!("unknown key `{field}`"), Some(help)),
+        None if raw.starts_with("invalid type") => invalid_type(loc, offset, raw),
+        None if raw == "missing field `scenario`" || raw == "missing field `cluster`" => {
+            let table = raw.trim_start_matches("missing field `").trim_end_matches('`');
+            (format!("the file has no [{table}] table"), missing_field_help(raw))
+        }
+        None => (plain_words(raw), missing_field_help(raw)),
+    };
     let mut err = loc.error(offset, message, help);
     if e.span().is_none() {
         err.line = 0;
@@ -41,16 +49,76 @@ fn toml_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
     err
 }
 
-/// serde's "unknown field `x`, expected one of `a`, `b`" → "did you mean `a`?" plus the list.
-fn unknown_field_help(message: &str) -> Option<String> {
+/// serde's wording, made readable: Rust type names become words, continuation lines are indented.
+fn plain_words(message: &str) -> String {
+    let mut m = message.to_string();
+    for (rust, words) in [
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a table"),
+    ] {
+        m = m.replace(rust, words);
+    }
+    m.replace('\n', "\n    ")
+}
+
+/// "invalid type: …, expected …" with the key it is about and an example of a right value.
+fn invalid_type(loc: &Locator<'_>, offset: usize, raw: &str) -> (String, Option<String>) {
+    let key = loc.key_at(offset);
+    let message = match &key {
+        Some(k) => format!("`{k}`: {}", plain_words(raw)),
+        None => plain_words(raw),
+    };
+    let help = if raw.contains("expected a time") {
+        Some(format!("e.g. {} = \"40s\" (or 40000, in milliseconds)", key.as_deref().unwrap_or("at")))
+    } else if raw.contains("expected a broker count") {
+        Some("brokers = 3 (ids 1, 2, 3) or brokers = [1, 2, 3]".to_string())
+    } else {
+        None
+    };
+    (message, help)
+}
+
+/// A help line for a missing required key: what to add.
+fn missing_field_help(message: &str) -> Option<String> {
+    let field = message.strip_prefix("missing field `")?.strip_suffix('`')?;
+    Some(match field {
+        "scenario" => {
+            "start the file with a [scenario] table, e.g.\n    [scenario]\n    name = \"my scenario\"\n    \
+                       duration = \"30s\"\n\n    [cluster]\n    brokers = 3"
+                .to_string()
+        }
+        "cluster" => "add a [cluster] table, e.g. `[cluster]` with `brokers = 3`".to_string(),
+        "duration" => {
+            "add `duration = \"40s\"` (or milliseconds) to [scenario]: how long the run lasts".to_string()
+        }
+        "name" => "add `name = \"...\"`: a short title".to_string(),
+        "brokers" => "add `brokers = 3` (a count) or `brokers = [1, 2, 3]` (ids)".to_string(),
+        other => format!("add `{other} = ...`"),
+    })
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" → (`x`, "did you mean `a`? valid keys: …").
+fn unknown_field(message: &str) -> Option<(String, String)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (field, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let suggestion = closest_name(field, &expected);
-    Some(match suggestion {
-        Some(s) => format!("did you mean `{s}`? (valid keys: {})", expected.join(", ")),
+    let help = match closest_name(field, &expected) {
+        Some(s) => format!("did you mean `{s}`? (valid keys here: {})", expected.join(", ")),
         None => format!("valid keys here: {}", expected.join(", ")),
-    })
+    };
+    Some((field.to_string(), help))
+}
+
+/// The link keys of `[network]` or a `link` action, with their positions.
+struct LinkFields<'f> {
+    table: std::ops::Range<usize>,
+    min: Option<&'f Spanned<f64>>,
+    max: Option<&'f Spanned<f64>>,
+    loss: Option<&'f Spanned<f64>>,
+    duplicate: Option<&'f Spanned<f64>>,
 }
 
 struct Builder<'a> {
@@ -81,14 +149,17 @@ impl<'a> Builder<'a> {
         let brokers = self.brokers(&f.cluster)?;
         let broker_config = self.broker_config(&f.cluster.config)?;
         let network = match &f.network {
-            Some(n) => self.link(
-                n.span(),
-                n.get_ref().latency_ms_min,
-                n.get_ref().latency_ms_max,
-                n.get_ref().loss,
-                n.get_ref().duplicate,
-                LinkConfig::default(),
-            )?,
+            Some(n) => {
+                let x = n.get_ref();
+                let fields = LinkFields {
+                    table: n.span(),
+                    min: x.latency_ms_min.as_ref(),
+                    max: x.latency_ms_max.as_ref(),
+                    loss: x.loss.as_ref(),
+                    duplicate: x.duplicate.as_ref(),
+                };
+                self.link(fields, LinkConfig::default())?
+            }
             None => LinkConfig::default(),
         };
         let mut names = Names {
@@ -110,7 +181,7 @@ impl<'a> Builder<'a> {
         }
         let mut timeline = Vec::new();
         for s in &f.timeline {
-            timeline.push(self.step(s, &mut names)?);
+            timeline.push(self.step(s, &mut names, duration)?);
         }
         timeline.sort_by_key(|a| a.at_ms);
         let mut expectations = Vec::new();
@@ -156,17 +227,28 @@ impl<'a> Builder<'a> {
         let ids: Vec<i64> = match c.brokers.get_ref() {
             Brokers::Count(n) if (1..=64).contains(n) => (1..=*n).collect(),
             Brokers::Count(n) => {
-                return self.err(c.brokers.span(), format!("a cluster has 1 to 64 brokers, got {n}"), None)
+                return self.err(
+                    c.brokers.span(),
+                    format!("a cluster has 1 to 64 brokers, got {n}"),
+                    Some("brokers = 3 (ids 1, 2, 3) or brokers = [1, 2, 3]".into()),
+                )
+            }
+            Brokers::Ids(ids) if ids.is_empty() || ids.len() > 64 => {
+                return self.err(
+                    c.brokers.span(),
+                    format!("a cluster needs at least one broker (and at most 64), got {}", ids.len()),
+                    Some("brokers = 3 (ids 1, 2, 3) or brokers = [1, 2, 3]".into()),
+                )
             }
             Brokers::Ids(ids) => ids.clone(),
         };
         let mut seen = Vec::new();
         for id in &ids {
-            if !(0..=i32::MAX as i64).contains(id) || seen.contains(id) {
+            if !(0..=1_000_000).contains(id) || seen.contains(id) {
                 return self.err(
                     c.brokers.span(),
-                    format!("broker ids must be distinct non-negative numbers, got {id}"),
-                    None,
+                    format!("broker ids must be distinct numbers from 0 to 1000000, got {id}"),
+                    Some("e.g. brokers = [1, 2, 3]".into()),
                 );
             }
             seen.push(*id);
@@ -185,17 +267,29 @@ impl<'a> Builder<'a> {
         Ok(ids.into_iter().map(|i| BrokerId(i as i32)).zip(racks).collect())
     }
 
-    fn config_value(&self, v: &Spanned<toml::Value>) -> Result<ConfigValue> {
+    fn config_value(&self, key: &str, v: &Spanned<toml::Value>) -> Result<ConfigValue> {
         match v.get_ref() {
             toml::Value::Integer(i) => Ok(ConfigValue::Int(*i)),
             toml::Value::Boolean(b) => Ok(ConfigValue::Bool(*b)),
             toml::Value::String(s) => Ok(ConfigValue::Str(s.clone())),
+            toml::Value::Float(f) => {
+                self.err(v.span(), format!("`{key}` takes a whole number, got {f}"), None)
+            }
             other => self.err(
                 v.span(),
-                format!("expected a number, boolean or string, got {}", other.type_str()),
+                format!("`{key}` takes a number or a boolean, got {}", other.type_str()),
                 None,
             ),
         }
+    }
+
+    /// The help for a config value out of range: what the config does and Kafka's default.
+    fn config_help(def: &crate::kafka::config::ConfigDef) -> Option<String> {
+        let default = match def.kind {
+            crate::kafka::config::Kind::Bool => (def.default != 0).to_string(),
+            crate::kafka::config::Kind::Int { .. } => def.default.to_string(),
+        };
+        Some(format!("{}: {} (Kafka's default: {default})", def.name, def.doc))
     }
 
     fn broker_config(&self, map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Result<BrokerConfig> {
@@ -209,9 +303,8 @@ impl<'a> Builder<'a> {
                     Some(suggest(k.get_ref(), &names)),
                 );
             };
-            let value = self.config_value(v)?;
-            let stored =
-                validate(def, &value).or_else(|m| self.err(v.span(), m, Some(def.doc.to_string())))?;
+            let value = self.config_value(k.get_ref(), v)?;
+            let stored = validate(def, &value).or_else(|m| self.err(v.span(), m, Self::config_help(def)))?;
             cfg.set(def, stored);
         }
         Ok(cfg)
@@ -231,49 +324,58 @@ impl<'a> Builder<'a> {
                     Some(suggest(k.get_ref(), &names)),
                 );
             };
-            let value = self.config_value(v)?;
-            let stored =
-                validate(def, &value).or_else(|m| self.err(v.span(), m, Some(def.doc.to_string())))?;
+            let value = self.config_value(k.get_ref(), v)?;
+            let stored = validate(def, &value).or_else(|m| self.err(v.span(), m, Self::config_help(def)))?;
             out.push((def.name.to_string(), stored));
         }
         Ok(out)
     }
 
-    fn link(
-        &self,
-        span: std::ops::Range<usize>,
-        min: Option<f64>,
-        max: Option<f64>,
-        loss: Option<f64>,
-        dup: Option<f64>,
-        base: LinkConfig,
-    ) -> Result<LinkConfig> {
+    /// Link settings; each bad value is reported at its own position.
+    fn link(&self, fields: LinkFields<'_>, base: LinkConfig) -> Result<LinkConfig> {
         let mut c = base;
-        if let Some(v) = min {
-            c.latency_us_min = (v.max(0.0) * 1000.0) as u64;
-        }
-        if let Some(v) = max {
-            c.latency_us_max = (v.max(0.0) * 1000.0) as u64;
-        }
-        if min.is_some() && max.is_none() {
-            c.latency_us_max = c.latency_us_max.max(c.latency_us_min);
-        }
-        if c.latency_us_max < c.latency_us_min {
-            return self.err(
-                span,
-                "latency_ms_max is smaller than latency_ms_min",
-                Some("make latency_ms_max ≥ latency_ms_min".into()),
-            );
-        }
-        for (name, p) in [("loss", loss), ("duplicate", dup)] {
-            if let Some(p) = p {
-                if !(0.0..=1.0).contains(&p) {
-                    return self.err(span, format!("{name} is a probability between 0 and 1, got {p}"), None);
+        for (name, v) in [("latency_ms_min", fields.min), ("latency_ms_max", fields.max)] {
+            if let Some(v) = v {
+                if !(0.0..=3_600_000.0).contains(v.get_ref()) {
+                    let msg = format!("{name} must be between 0 and 3600000 ms, got {}", v.get_ref());
+                    return self.err(v.span(), msg, None);
                 }
             }
         }
-        c.loss = loss.unwrap_or(c.loss);
-        c.duplicate = dup.unwrap_or(c.duplicate);
+        if let Some(v) = fields.min {
+            c.latency_us_min = (*v.get_ref() * 1000.0) as u64;
+        }
+        if let Some(v) = fields.max {
+            c.latency_us_max = (*v.get_ref() * 1000.0) as u64;
+        }
+        if fields.min.is_some() && fields.max.is_none() {
+            c.latency_us_max = c.latency_us_max.max(c.latency_us_min);
+        }
+        if c.latency_us_max < c.latency_us_min {
+            let span = fields.max.or(fields.min).map_or(fields.table.clone(), |v| v.span());
+            return self.err(
+                span,
+                format!(
+                    "latency_ms_max is smaller than latency_ms_min ({} ms < {} ms)",
+                    c.latency_us_max as f64 / 1000.0,
+                    c.latency_us_min as f64 / 1000.0
+                ),
+                Some("make latency_ms_max ≥ latency_ms_min".into()),
+            );
+        }
+        for (name, p) in [("loss", fields.loss), ("duplicate", fields.duplicate)] {
+            if let Some(p) = p {
+                if !(0.0..=1.0).contains(p.get_ref()) {
+                    return self.err(
+                        p.span(),
+                        format!("{name} is a probability between 0 and 1, got {}", p.get_ref()),
+                        Some(format!("e.g. {name} = 0.01 for one message in a hundred")),
+                    );
+                }
+            }
+        }
+        c.loss = fields.loss.map_or(c.loss, |v| *v.get_ref());
+        c.duplicate = fields.duplicate.map_or(c.duplicate, |v| *v.get_ref());
         Ok(c)
     }
 
@@ -287,15 +389,18 @@ impl<'a> Builder<'a> {
     ) -> Result<TopicSpec> {
         let topic = t.get_ref();
         let name = topic.name.get_ref().clone();
-        if name.is_empty() || names.topics.contains_key(&name) {
+        if name.is_empty() {
+            return self.err(topic.name.span(), "a topic name cannot be empty", None);
+        }
+        if names.topics.contains_key(&name) {
             return self.err(
                 topic.name.span(),
-                format!("topic name `{name}` is empty or declared twice"),
-                None,
+                format!("topic `{name}` is declared twice"),
+                Some("give each [[topics]] table its own name".into()),
             );
         }
         let partitions = match &topic.partitions {
-            Some(p) => self.positive(p, "partitions", 10_000)?,
+            Some(p) => self.positive(p, "partitions", 1000)?,
             None => broker_config.get("num.partitions"),
         };
         let rf = match &topic.replication_factor {
@@ -307,7 +412,11 @@ impl<'a> Builder<'a> {
             let span = topic.replication_factor.as_ref().map_or(t.span(), |r| r.span());
             return self.err(
                 span,
-                format!("topic `{name}` has replication_factor {rf} but the cluster has only {brokers} broker(s): Kafka would refuse it with INVALID_REPLICATION_FACTOR"),
+                format!(
+                    "topic `{name}` has replication factor {rf}{} but the cluster has only {brokers} broker(s): Kafka \
+                     would refuse it with INVALID_REPLICATION_FACTOR",
+                    if topic.replication_factor.is_none() { " (default.replication.factor)" } else { "" }
+                ),
                 Some(format!("use a replication_factor of at most {brokers}, or add brokers in [cluster]")),
             );
         }
@@ -410,7 +519,7 @@ impl<'a> Builder<'a> {
                 other => {
                     return self.err(
                         v.span(),
-                        format!("expected a number, boolean or string, got {}", other.type_str()),
+                        format!("`{}` takes a number, a boolean or a string, got {other}", k.get_ref()),
                         None,
                     )
                 }
@@ -422,9 +531,17 @@ impl<'a> Builder<'a> {
 
     // ---- Timeline ----
 
-    fn step(&self, s: &Spanned<format::Step>, names: &mut Names) -> Result<TimedAction> {
+    fn step(&self, s: &Spanned<format::Step>, names: &mut Names, end: SimTime) -> Result<TimedAction> {
         let step = s.get_ref();
-        let at_ms = self.time(&step.at)?.as_ms();
+        let at = self.time(&step.at)?;
+        if at > end {
+            return self.err(
+                step.at.span(),
+                format!("action at {at} is after the end of the run ({end}) and would never happen"),
+                Some("raise [scenario] duration or move the action".into()),
+            );
+        }
+        let at_ms = at.as_ms();
         let action = self.action(s, names)?;
         Ok(TimedAction { at_ms, action, note: step.note.clone() })
     }
@@ -512,14 +629,14 @@ impl<'a> Builder<'a> {
                     (Some(a), Some(b)) => Some((self.node_ref(a, names)?, self.node_ref(b, names)?)),
                     _ => None,
                 };
-                let config = self.link(
-                    s.span(),
-                    step.latency_ms_min,
-                    step.latency_ms_max,
-                    step.loss,
-                    step.duplicate,
-                    LinkConfig::default(),
-                )?;
+                let fields = LinkFields {
+                    table: s.span(),
+                    min: step.latency_ms_min.as_ref(),
+                    max: step.latency_ms_max.as_ref(),
+                    loss: step.loss.as_ref(),
+                    duplicate: step.duplicate.as_ref(),
+                };
+                let config = self.link(fields, LinkConfig::default())?;
                 Action::Link { between, config }
             }
             "note" => Action::Note,
@@ -566,7 +683,11 @@ impl<'a> Builder<'a> {
             Some(v) if !(0..partitions as i64).contains(v.get_ref()) => {
                 return self.err(
                     v.span(),
-                    format!("topic `{topic}` has partitions 0..{}, got {}", partitions - 1, v.get_ref()),
+                    format!(
+                        "topic `{topic}` has partitions 0..{}, got {}",
+                        partitions.saturating_sub(1),
+                        v.get_ref()
+                    ),
                     None,
                 )
             }
@@ -578,7 +699,10 @@ impl<'a> Builder<'a> {
             step.value_bytes.as_ref().map_or(Ok(100), |v| self.positive(v, "value_bytes", i32::MAX as i64))?
                 as u32;
         let interval_ms = match &step.interval_ms {
-            Some(v) if *v.get_ref() < 0 => return self.err(v.span(), "interval_ms cannot be negative", None),
+            Some(v) if !(0..=86_400_000).contains(v.get_ref()) => {
+                let msg = format!("interval_ms must be between 0 and 86400000 (a day), got {}", v.get_ref());
+                return self.err(v.span(), msg, Some("0 sends as fast as buffer.memory allows".into()));
+            }
             Some(v) => *v.get_ref() as u64,
             None => 0,
         };
@@ -602,7 +726,14 @@ impl<'a> Builder<'a> {
                 let Some(t) = &step.topic else {
                     return self.err(s.span(), "CreateTopics needs `topic = \"NAME\"`", None);
                 };
-                let partitions = step.partitions.as_ref().map_or(Ok(1), |p| Ok(*p.get_ref()))?;
+                let partitions = step.partitions.as_ref().map_or(1, |p| *p.get_ref());
+                if let Some(p) = step.partitions.as_ref().filter(|p| *p.get_ref() > 1000) {
+                    return self.err(
+                        p.span(),
+                        format!("partitions must be at most 1000, got {}", p.get_ref()),
+                        None,
+                    );
+                }
                 let rf = step.replication_factor.as_ref().map_or(Ok(1), |p| Ok(*p.get_ref()))?;
                 if partitions > 0 {
                     names.topics.entry(t.get_ref().clone()).or_insert(partitions as u32);
@@ -622,7 +753,12 @@ impl<'a> Builder<'a> {
                 let Some(total) = &step.partitions else {
                     return self.err(s.span(), "CreatePartitions needs `partitions = TOTAL`", None);
                 };
-                names.topics.insert(name.clone(), (*total.get_ref()).max(0) as u32);
+                self.positive(total, "partitions", 1000)?;
+                // Only a growing count changes what later steps may refer to; Kafka refuses the rest at run time.
+                let current = names.topics.get(&name).copied().unwrap_or(0);
+                if *total.get_ref() > i64::from(current) && *total.get_ref() <= 1000 {
+                    names.topics.insert(name.clone(), *total.get_ref() as u32);
+                }
                 AdminOp::CreatePartitions { name, total: *total.get_ref() as i32 }
             }
             "delete_records" | "DeleteRecords" => {
@@ -675,13 +811,111 @@ impl<'a> Builder<'a> {
         }
         let window = self.window(x, end)?;
         let count = Count {
-            exact: x.count.map(|v| v.max(0) as u64),
-            min: x.min.map(|v| v.max(0) as u64),
-            max: x.max.map(|v| v.max(0) as u64),
+            exact: self.count_value(x.count.as_ref(), "count")?,
+            min: self.count_value(x.min.as_ref(), "min")?,
+            max: self.count_value(x.max.as_ref(), "max")?,
         };
+        self.no_unused_keys(e)?;
         let check = self.check(e, names, window, count)?;
         let (line, _) = (self.loc.error(e.span().start, "", None).line, 0);
         Ok(Expectation { at, check, note: x.note.clone(), origin: format!("line {line}") })
+    }
+
+    fn count_value(&self, v: Option<&Spanned<i64>>, key: &str) -> Result<Option<u64>> {
+        match v {
+            Some(v) if *v.get_ref() < 0 => self.err(
+                v.span(),
+                format!("{key} cannot be negative, got {}", v.get_ref()),
+                Some(format!("{key} = 0 means none")),
+            ),
+            Some(v) => Ok(Some(*v.get_ref() as u64)),
+            None => Ok(None),
+        }
+    }
+
+    /// An `[[expect]]` checks one kind of thing; a key that kind does not read would be silently ignored, so it
+    /// is an error (e.g. `leader` next to `broker`, which makes it a replica check).
+    fn no_unused_keys(&self, e: &Spanned<format::Expect>) -> Result<()> {
+        let x = e.get_ref();
+        let kind = if x.event.is_some() {
+            "an event check"
+        } else if x.producer.is_some() {
+            "a producer check"
+        } else if x.acked_write_lost.is_some() {
+            "a durability check"
+        } else if x.checker.is_some() {
+            "a checker verdict"
+        } else if x.admin.is_some() {
+            "an admin check"
+        } else if x.partition.is_some() && x.broker.is_some() {
+            "a replica check"
+        } else if x.partition.is_some() {
+            "a partition check"
+        } else {
+            "a broker check"
+        };
+        let allowed: &[&str] = match kind {
+            "an event check" => &["event", "where", "between", "count", "min", "max"],
+            "a producer check" => &["producer", "outcome", "error", "between", "count", "min", "max"],
+            "a durability check" => &["acked_write_lost", "partition"],
+            "a checker verdict" => &["checker", "violated"],
+            "an admin check" => &["admin", "error", "count", "min", "max"],
+            "a replica check" => &[
+                "at",
+                "partition",
+                "broker",
+                "log_end_offset",
+                "high_watermark",
+                "log_start_offset",
+                "epoch_cache",
+                "log",
+            ],
+            "a partition check" => &["at", "partition", "leader", "isr", "leader_epoch"],
+            _ => &["at", "broker", "liveness"],
+        };
+        let present = [
+            ("at", x.at.is_some()),
+            ("partition", x.partition.is_some()),
+            ("broker", x.broker.is_some()),
+            ("leader", x.leader.is_some()),
+            ("isr", x.isr.is_some()),
+            ("leader_epoch", x.leader_epoch.is_some()),
+            ("log_end_offset", x.log_end_offset.is_some()),
+            ("high_watermark", x.high_watermark.is_some()),
+            ("log_start_offset", x.log_start_offset.is_some()),
+            ("epoch_cache", x.epoch_cache.is_some()),
+            ("log", x.log.is_some()),
+            ("liveness", x.liveness.is_some()),
+            ("event", x.event.is_some()),
+            ("where", !x.where_.is_empty()),
+            ("between", x.between.is_some()),
+            ("count", x.count.is_some()),
+            ("min", x.min.is_some()),
+            ("max", x.max.is_some()),
+            ("producer", x.producer.is_some()),
+            ("outcome", x.outcome.is_some()),
+            ("error", x.error.is_some()),
+            ("acked_write_lost", x.acked_write_lost.is_some()),
+            ("checker", x.checker.is_some()),
+            ("violated", x.violated.is_some()),
+            ("admin", x.admin.is_some()),
+        ];
+        if let Some((key, _)) = present.iter().find(|(k, set)| *set && !allowed.contains(k)) {
+            let help = match (*key, kind) {
+                ("leader" | "isr" | "leader_epoch", "a replica check") => {
+                    "without `broker` it checks the partition; put replica and partition checks in two [[expect]] tables"
+                        .to_string()
+                }
+                _ => format!("{kind} reads only: {}", allowed.join(", ")),
+            };
+            let at = self.loc.key_in(e.span(), key).unwrap_or(e.span().start);
+            return self.err(
+                at..at,
+                format!("`{key}` has no effect in {kind} and would be ignored"),
+                Some(help),
+            );
+        }
+        Ok(())
     }
 
     fn window(&self, x: &format::Expect, end: SimTime) -> Result<(SimTime, SimTime)> {
@@ -694,7 +928,11 @@ impl<'a> Builder<'a> {
         let from = parse_time(from).or_else(|m| self.err(b.span(), m, None))?;
         let to = parse_time(to).or_else(|m| self.err(b.span(), m, None))?;
         if to < from {
-            return self.err(b.span(), "the window ends before it starts", None);
+            return self.err(
+                b.span(),
+                "the window ends before it starts",
+                Some("write between = [\"FROM\", \"TO\"] with FROM ≤ TO".into()),
+            );
         }
         Ok((from, to))
     }
@@ -834,9 +1072,11 @@ impl<'a> Builder<'a> {
         };
         match names.topics.get(&topic) {
             Some(count) if n < *count => Ok((topic, n)),
-            Some(count) => {
-                self.err(p.span(), format!("topic `{topic}` has partitions 0..{}", count - 1), None)
-            }
+            Some(count) => self.err(
+                p.span(),
+                format!("topic `{topic}` has {count} partition(s), so there is no partition {n}"),
+                Some(format!("partitions are {topic}-0 to {topic}-{}", count.saturating_sub(1))),
+            ),
             None => {
                 let known: Vec<&str> = names.topics.keys().map(|k| k.as_str()).collect();
                 self.err(p.span(), format!("unknown topic `{topic}`"), Some(suggest(&topic, &known)))
@@ -977,8 +1217,10 @@ mod tests {
 
     #[test]
     fn unknown_field_gets_a_suggestion() {
-        let help =
-            unknown_field_help("unknown field `partitons`, expected one of `name`, `partitions`, `config`");
-        assert!(help.unwrap().starts_with("did you mean `partitions`?"));
+        let (field, help) =
+            unknown_field("unknown field `partitons`, expected one of `name`, `partitions`, `config`")
+                .unwrap();
+        assert_eq!(field, "partitons");
+        assert!(help.starts_with("did you mean `partitions`?"));
     }
 }
