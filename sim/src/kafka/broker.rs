@@ -129,10 +129,8 @@ impl Broker {
     fn on_message(&mut self, now: SimTime, from: NodeId, msg: Msg, out: &mut Effects) {
         match msg {
             Msg::MetadataUpdate(image) => self.apply_metadata(now, image, out),
-            Msg::BrokerHeartbeatResponse { shutdown_ready } => {
-                if self.want_shutdown && shutdown_ready {
-                    out.stop = true;
-                }
+            Msg::BrokerHeartbeatResponse { shutdown_ready } if self.want_shutdown && shutdown_ready => {
+                out.stop = true
             }
             Msg::Produce(req) => self.on_produce(now, from, *req, out),
             Msg::Fetch(req) => self.on_fetch(now, from, req, out),

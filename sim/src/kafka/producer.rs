@@ -481,7 +481,6 @@ impl Producer {
         if self.metadata_in_flight == Some(correlation) {
             self.metadata_in_flight = None;
             self.request_metadata(now, out);
-            return;
         }
     }
 

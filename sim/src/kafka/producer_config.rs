@@ -250,7 +250,7 @@ fn serialize_debug<S: serde::Serializer, T: std::fmt::Debug>(v: &T, s: S) -> Res
 
 fn parse_acks(value: &Value) -> Result<i16, String> {
     match value {
-        Value::Int(v @ (-1 | 0 | 1)) => Ok(*v as i16),
+        Value::Int(v @ -1..=1) => Ok(*v as i16),
         Value::Str(s) => match s.as_str() {
             "all" | "-1" | "WaitForAll" | "RequireAll" => Ok(-1),
             "1" | "WaitForLocal" | "RequireOne" => Ok(1),
