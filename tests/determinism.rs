@@ -68,3 +68,24 @@ fn trace_level_does_not_change_behaviour() {
         assert_eq!(full.world.steps(), summary.world.steps(), "{}: step counts differ", path.display());
     }
 }
+
+#[test]
+fn a_cloned_world_is_a_checkpoint() {
+    use kafkasim::scenario::run::build_world;
+    for path in scenario_files() {
+        let scenario = kafkasim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut world = build_world(&scenario, 3, TraceLevel::Full);
+        for _ in 0..500 {
+            world.step();
+        }
+        let mut restored = world.clone();
+        world.run_until(scenario.duration);
+        restored.run_until(scenario.duration);
+        assert_eq!(
+            world.trace().hash_hex(),
+            restored.trace().hash_hex(),
+            "{}: a run resumed from a clone at step 500 diverged",
+            path.display()
+        );
+    }
+}

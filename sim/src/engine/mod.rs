@@ -85,7 +85,7 @@ pub enum Input {
 }
 
 /// What a node asks the world to do. Effects are data: only the world executes them.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Effects {
     /// Messages to send, each with extra delay in microseconds before it leaves (CPU time, e.g. compression).
     pub sends: Vec<(NodeId, Msg, u64)>,

@@ -40,6 +40,17 @@ pub struct EventQueue<E> {
     next_seq: u64,
 }
 
+impl<E: Clone> Clone for EventQueue<E> {
+    fn clone(&self) -> Self {
+        Self {
+            heap: self.heap.clone(),
+            slots: self.slots.clone(),
+            free: self.free.clone(),
+            next_seq: self.next_seq,
+        }
+    }
+}
+
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "EventQueue({} events)", self.heap.len())

@@ -34,7 +34,7 @@ enum Event {
 }
 
 /// A broker's process slot.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum BrokerSlot {
     /// Running.
     Up(Box<Broker>),
@@ -43,7 +43,7 @@ pub enum BrokerSlot {
 }
 
 /// A client node.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Client {
     /// A producer.
     Producer(Box<Producer>),
@@ -63,7 +63,9 @@ struct Lifecycle {
 pub const ADMIN_NAME: &str = "admin";
 
 /// The whole simulated cluster.
-#[derive(Debug)]
+/// Cloning a world is a checkpoint: the clone continues exactly as the original would (the browser steps back
+/// by restoring one).
+#[derive(Clone, Debug)]
 pub struct World {
     now: SimTime,
     step: u64,

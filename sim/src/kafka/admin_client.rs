@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 const ADMIN_TIMEOUT_MS: u64 = 30_000;
 
 /// The admin client.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AdminClient {
     pending: BTreeMap<u64, AdminOp>,
     next_correlation: u64,

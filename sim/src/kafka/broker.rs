@@ -38,7 +38,7 @@ struct HeldProduce {
 }
 
 /// A broker.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Broker {
     /// Its id.
     pub id: BrokerId,

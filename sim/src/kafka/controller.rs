@@ -24,7 +24,7 @@ struct Registration {
 }
 
 /// The controller.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Controller {
     /// The metadata it owns (the next image to publish).
     pub image: MetadataImage,

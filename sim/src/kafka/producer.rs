@@ -92,7 +92,7 @@ struct PartitionQueue {
 }
 
 /// A producer.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Producer {
     /// Its client id.
     pub id: ClientId,

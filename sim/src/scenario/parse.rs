@@ -710,7 +710,7 @@ impl<'a> Builder<'a> {
             topic,
             partition,
             key: step.key.as_deref().map(Into::into),
-            value: Some(step.value.as_deref().unwrap_or("{i}").into()),
+            value: step.value.as_deref().map(Into::into),
             value_bytes,
         };
         let keys = step.keys.clone().unwrap_or_default().into_iter().map(Into::into).collect();
