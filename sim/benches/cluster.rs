@@ -4,6 +4,10 @@
 //!     `batch.size=16384`;
 //! (b) the same with `linger.ms=0` and `batch.size=0`: one record per request, the event-heavy case.
 //!
+//! `delivery.timeout.ms` is raised to a day: with one request in flight per partition and no batching, (b) keeps
+//! records queued for minutes of simulated time, and Java's default 120 s would expire many of them (which is
+//! what a real producer would do too; the benchmark measures throughput, not that).
+//!
 //! Reports wall time, events/s, simulated records/s and peak memory (VmHWM). Run with
 //! `cargo bench -p kafkasim --bench cluster` (optionally `-- a` or `-- b`, and `--records N`).
 //! Benchmarks may read the wall clock; the simulation itself never does.
@@ -28,7 +32,7 @@ replication_factor = 3
 [[producers]]
 name = "producer"
 client = "java"
-config = {{ acks = "all", "linger.ms" = {linger_ms}, "batch.size" = {batch_size} }}
+config = {{ acks = "all", "linger.ms" = {linger_ms}, "batch.size" = {batch_size}, "delivery.timeout.ms" = 86400000 }}
 [[timeline]]
 at = "1s"
 action = "produce"

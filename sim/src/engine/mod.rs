@@ -59,8 +59,8 @@ pub enum Timer {
     LeaderImbalanceCheck,
     /// Producer: `linger.ms` elapsed for a partition's open batch.
     Linger { tp: Tp, batch: u64 },
-    /// Producer: a batch reached `delivery.timeout.ms` since it was created.
-    DeliveryTimeout { tp: Tp, batch: u64 },
+    /// Producer: some waiting batch may have reached `delivery.timeout.ms` since it was created.
+    DeliveryTimeout,
     /// Producer: some request in flight may have passed `request.timeout.ms`.
     InFlightCheck,
     /// Client: no answer to a request within `request.timeout.ms`.

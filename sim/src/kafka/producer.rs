@@ -121,6 +121,8 @@ pub struct Producer {
     awaiting: Option<RecordId>,
     /// When the single request-timeout timer fires, if armed.
     request_timer: Option<SimTime>,
+    /// When the single delivery-timeout timer fires, if armed.
+    delivery_timer: Option<SimTime>,
     /// A workload stopped for a full buffer or a sync result and must be resumed by the next result.
     blocked: bool,
     /// Counts of outcomes, for the view and expectations.
@@ -160,6 +162,7 @@ impl Producer {
             awaiting: None,
             blocked: false,
             request_timer: None,
+            delivery_timer: None,
             acked: 0,
             failed: 0,
         }
@@ -220,7 +223,7 @@ impl Producer {
                 }
             }
             Timer::RetryBackoff { tp } => self.drain(now, tp, out),
-            Timer::DeliveryTimeout { tp, batch } => self.expire(now, tp, batch, out),
+            Timer::DeliveryTimeout => self.expire(now, out),
             Timer::RequestTimeout { correlation } => self.on_request_timeout(now, correlation, out),
             Timer::InFlightCheck => self.check_in_flight(now, out),
             Timer::MetadataRetry => self.request_metadata(now, out),
@@ -391,7 +394,7 @@ impl Producer {
             out.timer(now.plus_ms(linger), Timer::Linger { tp, batch: id });
         }
         if let (true, Some(d)) = (new_batch, self.config.delivery_timeout_ms) {
-            out.timer(now.plus_ms(d), Timer::DeliveryTimeout { tp, batch: id });
+            self.arm_delivery_timer(now.plus_ms(d), out);
         }
     }
 
@@ -606,23 +609,46 @@ impl Producer {
         (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
     }
 
-    /// `RecordAccumulator.expiredBatches`: a batch still waiting (never sent, or waiting to be retried) when
-    /// `delivery.timeout.ms` has passed since it was created fails with a timeout. A batch in flight is left
-    /// to its request's own outcome.
-    fn expire(&mut self, now: SimTime, tp: Tp, batch: u64, out: &mut Effects) {
-        let Some(q) = self.queues.get_mut(&tp) else { return };
-        let expired = if q.open.as_ref().is_some_and(|b| b.id == batch) {
-            q.open.take()
-        } else if let Some(i) = q.ready.iter().position(|b| b.id == batch) {
-            q.ready.remove(i)
-        } else {
-            None
-        };
-        if let Some(b) = expired {
+    /// Arms the single delivery-timeout timer for `deadline` unless it already fires earlier.
+    fn arm_delivery_timer(&mut self, deadline: SimTime, out: &mut Effects) {
+        if self.delivery_timer.is_none_or(|t| t > deadline) {
+            self.delivery_timer = Some(deadline);
+            out.timer(deadline, Timer::DeliveryTimeout);
+        }
+    }
+
+    /// `RecordAccumulator.expiredBatches`: batches still waiting (never sent, or waiting to be retried) whose
+    /// `delivery.timeout.ms` has passed since they were created fail with a timeout. A batch in flight is left
+    /// to its request's own outcome. Queues are oldest first, so only their fronts need looking at.
+    fn expire(&mut self, now: SimTime, out: &mut Effects) {
+        let Some(timeout_ms) = self.config.delivery_timeout_ms else { return };
+        if self.delivery_timer.is_some_and(|t| t > now) {
+            return;
+        }
+        self.delivery_timer = None;
+        let deadline = |b: &ProducerBatch| b.created.plus_ms(timeout_ms);
+        let mut expired = Vec::new();
+        for (tp, q) in self.queues.iter_mut() {
+            while q.ready.front().is_some_and(|b| deadline(b) <= now) {
+                expired.push((*tp, q.ready.pop_front().expect("checked")));
+            }
+            if q.ready.is_empty() && q.open.as_ref().is_some_and(|b| deadline(b) <= now) {
+                expired.push((*tp, q.open.take().expect("checked")));
+            }
+        }
+        let any = !expired.is_empty();
+        for (tp, b) in expired {
             let name = self.metadata.tp_name(tp);
             let ids: Vec<RecordId> = b.records.iter().map(|p| p.id).collect();
             self.release(&b);
             self.report_failed(&name, ids, ErrorCode::TIMEOUT, out);
+        }
+        let next =
+            self.queues.values().filter_map(|q| q.ready.front().or(q.open.as_ref()).map(deadline)).min();
+        if let Some(next) = next {
+            self.arm_delivery_timer(next, out);
+        }
+        if any {
             self.resume_workloads(now, out);
         }
     }
