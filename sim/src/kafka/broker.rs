@@ -384,6 +384,10 @@ impl Broker {
 
     /// After an append on a led partition: wake fetches held for it, and (with no followers) move the HW.
     fn on_leader_append(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
+        if self.held_fetches.is_empty() {
+            self.maybe_advance_hw(now, tp, out);
+            return;
+        }
         let waiting: Vec<(NodeId, u64)> = self
             .held_fetches
             .iter()
@@ -422,6 +426,9 @@ impl Broker {
     }
 
     fn complete_held_produces(&mut self, tp: Tp, out: &mut Effects) {
+        if self.held_produces.is_empty() {
+            return;
+        }
         let keys: Vec<(NodeId, u64)> =
             self.held_produces.iter().filter(|(_, h)| h.tp == tp).map(|(k, _)| *k).collect();
         for key in keys {
@@ -552,15 +559,15 @@ impl Broker {
 
     /// Proposes adding a follower that has caught up (KAFKA-7128 rule) and whose broker may join ISRs.
     fn maybe_expand_isr(&mut self, now: SimTime, tp: Tp, follower: BrokerId, out: &mut Effects) {
-        let eligible = self.image.is_broker_eligible(follower);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
             return;
         };
-        if p.pending_isr.is_some()
-            || p.isr.contains(&follower)
-            || !eligible
+        // Cheapest tests first: almost every fetch comes from a follower already in the ISR.
+        if p.isr.contains(&follower)
+            || p.pending_isr.is_some()
             || !p.is_follower_in_sync(follower)
+            || !self.image.is_broker_eligible(follower)
         {
             return;
         }
