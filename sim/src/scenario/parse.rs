@@ -10,9 +10,7 @@ use crate::engine::network::LinkConfig;
 use crate::engine::time::SimTime;
 use crate::engine::NodeId;
 use crate::kafka::admin::AdminOp;
-use crate::kafka::config::{
-    broker_def, topic_def, validate, BrokerConfig, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS,
-};
+use crate::kafka::config::{validate, BrokerConfig, ConfigDef, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS};
 use crate::kafka::partitioner::closest_name;
 use crate::kafka::producer::{SendRecord, Workload};
 use crate::kafka::producer_config::{self, ClientProfile, ProducerConfig};
@@ -292,20 +290,32 @@ impl<'a> Builder<'a> {
         Some(format!("{}: {} (Kafka's default: {default})", def.name, def.doc))
     }
 
-    fn broker_config(&self, map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Result<BrokerConfig> {
-        let mut cfg = BrokerConfig::default();
+    /// Validates a `config` table against a list of Kafka configs: (definition, stored value) per key.
+    fn configs(
+        &self,
+        map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+        what: &str,
+        defs: &[&'static ConfigDef],
+    ) -> Result<Vec<(&'static ConfigDef, i64)>> {
+        let mut out = Vec::new();
         for (k, v) in map {
-            let names: Vec<&str> = BROKER_CONFIGS.iter().map(|d| d.name).collect();
-            let Some(def) = broker_def(k.get_ref()) else {
-                return self.err(
-                    k.span(),
-                    format!("unknown broker config `{}`", k.get_ref()),
-                    Some(suggest(k.get_ref(), &names)),
-                );
+            let Some(def) = defs.iter().find(|d| d.name == k.get_ref()) else {
+                let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+                let message = format!("unknown {what} config `{}`", k.get_ref());
+                return self.err(k.span(), message, Some(suggest(k.get_ref(), &names)));
             };
             let value = self.config_value(k.get_ref(), v)?;
             let stored = validate(def, &value).or_else(|m| self.err(v.span(), m, Self::config_help(def)))?;
-            cfg.set(def, stored);
+            out.push((*def, stored));
+        }
+        Ok(out)
+    }
+
+    fn broker_config(&self, map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Result<BrokerConfig> {
+        let defs: Vec<&'static ConfigDef> = BROKER_CONFIGS.iter().collect();
+        let mut cfg = BrokerConfig::default();
+        for (def, value) in self.configs(map, "broker", &defs)? {
+            cfg.set(def, value);
         }
         Ok(cfg)
     }
@@ -314,21 +324,8 @@ impl<'a> Builder<'a> {
         &self,
         map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     ) -> Result<Vec<(String, i64)>> {
-        let mut out = Vec::new();
-        for (k, v) in map {
-            let names: Vec<&str> = TOPIC_CONFIGS.iter().map(|(d, _)| d.name).collect();
-            let Some(def) = topic_def(k.get_ref()) else {
-                return self.err(
-                    k.span(),
-                    format!("unknown topic config `{}`", k.get_ref()),
-                    Some(suggest(k.get_ref(), &names)),
-                );
-            };
-            let value = self.config_value(k.get_ref(), v)?;
-            let stored = validate(def, &value).or_else(|m| self.err(v.span(), m, Self::config_help(def)))?;
-            out.push((def.name.to_string(), stored));
-        }
-        Ok(out)
+        let defs: Vec<&'static ConfigDef> = TOPIC_CONFIGS.iter().map(|(d, _)| d).collect();
+        Ok(self.configs(map, "topic", &defs)?.into_iter().map(|(d, v)| (d.name.to_string(), v)).collect())
     }
 
     /// Link settings; each bad value is reported at its own position.
