@@ -73,6 +73,15 @@ enum Command {
         /// The case file.
         case: PathBuf,
     },
+    /// Serves the browser explorer (built by `cargo xtask build`) and the book on 127.0.0.1.
+    Serve {
+        /// The port (0: any free port; the printed URL says which).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// The folder to serve; the book is its `book/` folder.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +97,7 @@ fn main() -> ExitCode {
             cli::partition::run(&cli::partition::PartitionArgs { partitioner, partitions, keys })
         }
         Command::Assign { case } => cli::assign::run(&case),
+        Command::Serve { port, dir } => cli::serve::execute(&cli::serve::ServeArgs { port, dir }),
         Command::Run { scenario, seed, until, trace, json, hash } => {
             cli::run::execute(&cli::run::RunArgs { scenario, seed, until, trace, json, hash })
         }

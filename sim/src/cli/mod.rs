@@ -5,6 +5,7 @@ pub mod check;
 pub mod explore;
 pub mod partition;
 pub mod run;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 
