@@ -176,8 +176,11 @@ impl StickyCore {
                 None if !topics.is_empty() => {
                     reference = Some((m, topics.iter().map(String::as_str).collect()));
                 }
-                Some((first, set)) if equal && !layout.same_list(*first, m) => {
-                    equal = topics.len() == set.len() && topics.iter().all(|t| set.contains(t.as_str()));
+                Some((first, set)) if equal => {
+                    // A list that repeats a topic is longer than the set, so it differs (L149-154) even
+                    // from an identical list; an identical list needs no look-ups beyond that.
+                    equal = topics.len() == set.len()
+                        && (layout.same_list(*first, m) || topics.iter().all(|t| set.contains(t.as_str())));
                 }
                 _ => {}
             }
@@ -313,6 +316,32 @@ mod tests {
         assert_eq!(out[&MemberId::from("consumer3")], vec![tp("topic", 0)]);
         let moving = assignor.partitions_transferring_ownership().unwrap();
         assert_eq!(moving.get(&tp("topic", 0)), Some(&MemberId::from("consumer3")));
+    }
+
+    #[test]
+    fn claimed_partition_beyond_the_topic_is_kept_as_kafka_keeps_it() {
+        // Kafka only checks the topic of a claimed partition (L166); printed by Kafka's StickyAssignor.
+        let cluster = Cluster::new([("t".to_string(), 2)].into());
+        let subs = vec![("a".into(), v2(&["t"], &[tp("t", 5)], 1)), ("b".into(), v2(&["t"], &[], 1))];
+        let out = StickyAssignor::default().assign(&cluster, &subs).unwrap();
+        assert_eq!(out[&MemberId::from("a")], vec![tp("t", 5)]);
+        assert_eq!(out[&MemberId::from("b")], vec![tp("t", 0), tp("t", 1)]);
+    }
+
+    #[test]
+    fn a_topic_listed_twice_makes_subscriptions_unequal() {
+        // ["t", "t"] is longer than the set {t} (L149-154): the general builder runs, so
+        // partitionsTransferringOwnership is null, as printed by Kafka's StickyAssignor.
+        let cluster = Cluster::new([("t".to_string(), 4)].into());
+        let subs = vec![
+            ("a".into(), v2(&["t", "t"], &[tp("t", 0), tp("t", 1)], 1)),
+            ("b".into(), v2(&["t", "t"], &[tp("t", 2)], 1)),
+            ("c".into(), v2(&["t"], &[tp("t", 3)], 1)),
+        ];
+        let mut assignor = StickyAssignor::default();
+        let out = assignor.assign(&cluster, &subs).unwrap();
+        assert_eq!(out[&MemberId::from("a")], vec![tp("t", 0), tp("t", 1)]);
+        assert_eq!(assignor.partitions_transferring_ownership(), None);
     }
 
     #[test]

@@ -121,8 +121,8 @@ impl Layout {
         self.topics.index(topic)
     }
 
-    /// A partition's index from a topic index, if the id is in range. (Kafka keeps an out-of-range partition of
-    /// a known topic; partition counts never shrink in Kafka, so we drop it like one of an unknown topic.)
+    /// A real partition's index from a topic index and an id, if the id is in range (see
+    /// [`claimed_index`](Self::claimed_index) for claims beyond it).
     pub(super) fn partition_index(&self, t: u32, partition: i32) -> Option<u32> {
         let count = self.offsets[t as usize + 1] - self.offsets[t as usize];
         u32::try_from(partition).ok().filter(|&p| p < count).map(|p| self.offsets[t as usize] + p)
