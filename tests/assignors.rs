@@ -99,9 +99,13 @@ fn generated_cases_hold_their_properties() {
         corpus().into_iter().filter(|c| c["kind"].as_str() == Some("generated")).collect();
     assert_eq!(generated.len(), 10);
     let mut failures = Vec::new();
+    println!("generated cases (time per variant):");
     for case in &generated {
-        if let Err(problem) = generated::run(case) {
-            failures.push(format!("{} {}: {problem}", case["assignor"], case["name"]));
+        match generated::run(case) {
+            Ok(times) => {
+                println!("  {:<20} {:<70} {times:?}", case["assignor"].as_str().unwrap_or("?"), case["name"])
+            }
+            Err(problem) => failures.push(format!("{} {}: {problem}", case["assignor"], case["name"])),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -709,8 +713,8 @@ mod generated {
         }
     }
 
-    /// Runs one generated case in each of its rack variants.
-    pub fn run(case: &Value) -> Result<(), String> {
+    /// Runs one generated case in each of its rack variants; returns each variant's run time.
+    pub fn run(case: &Value) -> Result<Vec<Duration>, String> {
         let assignor = case["assignor"].as_str().ok_or("no assignor")?;
         let timeout = case["generator"]["timeout_seconds"].as_u64();
         let variants: Vec<Racks> = case["rack_config_variants"]
@@ -720,6 +724,7 @@ mod generated {
             .filter_map(Value::as_str)
             .map(|v| Racks { brokers: v != "NO_BROKER_RACK", consumers: v != "NO_CONSUMER_RACK" })
             .collect();
+        let mut times = Vec::new();
         for racks in variants {
             let elapsed = match case["name"].as_str().unwrap_or("") {
                 "testLargeAssignmentAndGroupWithUniformSubscription" => {
@@ -738,8 +743,9 @@ mod generated {
                 other => return Err(format!("no generator for {other}")),
             }?;
             check_time(elapsed, timeout)?;
+            times.push(elapsed);
         }
-        Ok(())
+        Ok(times)
     }
 
     /// `completes_within_timeout`, Kafka's JUnit `@Timeout`. An unoptimised (debug) build gets 20 times longer.

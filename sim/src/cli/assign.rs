@@ -129,6 +129,7 @@ mod tests {
         let unknown =
             run_text("unknown.json", r#"{"assignor": "rang", "topics": {}, "members": []}"#).unwrap_err();
         assert!(unknown.message.contains("range, roundrobin, sticky, cooperative-sticky, server-range"));
+        assert!(unknown.message.contains("did you mean \"range\""), "{}", unknown.message);
 
         let typo = r#"{"assignor": "range", "topics": {}, "membres": []}"#;
         let typo = run_text("typo.json", typo).unwrap_err();

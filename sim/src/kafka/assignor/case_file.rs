@@ -34,7 +34,10 @@ pub struct CaseError(pub String);
 
 impl From<UnknownAssignor> for CaseError {
     fn from(e: UnknownAssignor) -> Self {
-        CaseError(e.to_string())
+        match crate::kafka::partitioner::closest_name(&e.name, super::NAMES) {
+            Some(s) => CaseError(format!("{e} (did you mean \"{s}\"?)")),
+            None => CaseError(e.to_string()),
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 //! partitions of real groups practically never produce.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// `String.compareTo`: lexicographic over UTF-16 code units, then shorter first.
 ///
@@ -72,10 +73,9 @@ const TREEIFY_THRESHOLD: usize = 8;
 /// Java's `MIN_TREEIFY_CAPACITY`: below this table size, an overfull bucket doubles the table instead.
 const MIN_TREEIFY_CAPACITY: usize = 64;
 
-/// One entry of a [`JavaHashTable`]: the caller's key, its spread hash and its place in its bucket's list.
+/// Where an entry of a [`JavaHashTable`] sits: its spread hash, and its place in its bucket's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    key: u32,
+struct Slot {
     spread: u32,
     /// Increasing for entries appended to their bucket (`put`), decreasing for entries pushed in front of it
     /// (`computeIfAbsent`), so that sorting by it gives the bucket's list order.
@@ -88,7 +88,9 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub struct JavaHashTable {
     capacity: usize,
-    entries: Vec<Entry>,
+    entries: BTreeMap<u32, Slot>,
+    /// Entries per bucket at the current capacity.
+    bucket_sizes: Vec<u32>,
     next_seq: i64,
 }
 
@@ -101,7 +103,7 @@ impl Default for JavaHashTable {
 impl JavaHashTable {
     /// An empty `new HashMap<>()`: the table is allocated with 16 buckets at the first insert.
     pub fn new() -> Self {
-        Self { capacity: 16, entries: Vec::new(), next_seq: 1 }
+        Self { capacity: 16, entries: BTreeMap::new(), bucket_sizes: vec![0; 16], next_seq: 1 }
     }
 
     /// The number of entries.
@@ -114,31 +116,41 @@ impl JavaHashTable {
         self.entries.is_empty()
     }
 
-    fn bucket_len(&self, spread: u32) -> usize {
-        let mask = self.capacity as u32 - 1;
-        self.entries.iter().filter(|e| e.spread & mask == spread & mask).count()
+    fn bucket(&self, spread: u32) -> usize {
+        spread as usize & (self.capacity - 1)
     }
 
-    fn contains(&self, key: u32) -> bool {
-        self.entries.iter().any(|e| e.key == key)
+    /// `resize()`: doubles the table; a bucket splits in two, each keeping its entries' relative order.
+    fn grow(&mut self) {
+        self.capacity *= 2;
+        self.bucket_sizes = vec![0; self.capacity];
+        for slot in self.entries.values() {
+            self.bucket_sizes[slot.spread as usize & (self.capacity - 1)] += 1;
+        }
+    }
+
+    fn add(&mut self, key: u32, spread: u32, place: i64) -> usize {
+        let bucket = self.bucket(spread);
+        let before = self.bucket_sizes[bucket] as usize;
+        self.bucket_sizes[bucket] += 1;
+        self.entries.insert(key, Slot { spread, place });
+        self.next_seq += 1;
+        before
     }
 
     /// `put(key, …)` (`HashMap.putVal`): a new key goes to the end of its bucket's list; if the bucket already
     /// held 8 entries and the table is smaller than 64 buckets, the table doubles (`treeifyBin`); then it
     /// doubles again if the size exceeds the threshold. A present key keeps its place.
     pub fn insert(&mut self, key: u32, hash: i32) {
-        if self.contains(key) {
+        if self.entries.contains_key(&key) {
             return;
         }
-        let spread = spread(hash);
-        let in_bucket = self.bucket_len(spread);
-        self.entries.push(Entry { key, spread, place: self.next_seq });
-        self.next_seq += 1;
+        let in_bucket = self.add(key, spread(hash), self.next_seq);
         if in_bucket >= TREEIFY_THRESHOLD && self.capacity < MIN_TREEIFY_CAPACITY {
-            self.capacity *= 2;
+            self.grow();
         }
         if self.entries.len() > self.capacity / 4 * 3 {
-            self.capacity *= 2;
+            self.grow();
         }
     }
 
@@ -147,25 +159,23 @@ impl JavaHashTable {
     /// (`tab[i] = newNode(hash, key, v, first)`), with `treeifyBin` from 7 entries already there.
     pub fn compute_if_absent(&mut self, key: u32, hash: i32) {
         if self.entries.len() > self.capacity / 4 * 3 {
-            self.capacity *= 2;
+            self.grow();
         }
-        if self.contains(key) {
+        if self.entries.contains_key(&key) {
             return;
         }
-        let spread = spread(hash);
-        let in_bucket = self.bucket_len(spread);
-        self.entries.push(Entry { key, spread, place: -self.next_seq });
-        self.next_seq += 1;
+        let in_bucket = self.add(key, spread(hash), -self.next_seq);
         if in_bucket >= TREEIFY_THRESHOLD - 1 && self.capacity < MIN_TREEIFY_CAPACITY {
-            self.capacity *= 2;
+            self.grow();
         }
     }
 
     /// `remove(key)`. The table never shrinks, as in Java.
     pub fn remove(&mut self, key: u32) -> bool {
-        match self.entries.iter().position(|e| e.key == key) {
-            Some(i) => {
-                self.entries.remove(i);
+        match self.entries.remove(&key) {
+            Some(slot) => {
+                let bucket = self.bucket(slot.spread);
+                self.bucket_sizes[bucket] -= 1;
                 true
             }
             None => false,
@@ -174,16 +184,15 @@ impl JavaHashTable {
 
     /// The first key an iterator returns (`iterator().next()`), if any.
     pub fn first(&self) -> Option<u32> {
-        let mask = self.capacity as u32 - 1;
-        self.entries.iter().min_by_key(|e| (e.spread & mask, e.place)).map(|e| e.key)
+        self.entries.iter().min_by_key(|(_, s)| (self.bucket(s.spread), s.place)).map(|(&k, _)| k)
     }
 
     /// All keys in iteration order.
     pub fn iteration_order(&self) -> Vec<u32> {
-        let mask = self.capacity as u32 - 1;
-        let mut entries = self.entries.clone();
-        entries.sort_by_key(|e| (e.spread & mask, e.place));
-        entries.into_iter().map(|e| e.key).collect()
+        let mut keys: Vec<(usize, i64, u32)> =
+            self.entries.iter().map(|(&k, s)| (self.bucket(s.spread), s.place, k)).collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, _, k)| k).collect()
     }
 }
 
