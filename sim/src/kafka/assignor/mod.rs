@@ -4,8 +4,8 @@
 //! - [`range`]: `RangeAssignor` (`"range"`), per-topic contiguous ranges, rack-aware when racks allow.
 //! - [`roundrobin`]: `RoundRobinAssignor` (`"roundrobin"`).
 //! - [`sticky`]: `AbstractStickyAssignor` (the shared sticky logic) and `StickyAssignor` (`"sticky"`, eager);
-//!   its builders live in [`sticky_constrained`] (all subscriptions equal) and [`sticky_general`] (they
-//!   differ), with [`sticky_rack`] (`RackInfo`) and [`sticky_movements`] (`PartitionMovements`).
+//!   its builders live in `sticky_constrained` (all subscriptions equal) and `sticky_general` (they
+//!   differ), with `sticky_rack` (`RackInfo`) and `sticky_movements` (`PartitionMovements`).
 //! - [`cooperative_sticky`]: `CooperativeStickyAssignor` (`"cooperative-sticky"`): the sticky result with
 //!   partitions that change owner withheld for one rebalance, and the follow-up rounds that converge.
 //! - [`user_data`]: the sticky assignors' subscription user-data byte formats and `memberData`.

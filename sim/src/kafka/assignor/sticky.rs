@@ -13,7 +13,7 @@
 //!    claimant's generation is read from its protocol-level `generationId` (L173), not from its member data.
 //!    Quirk kept: the first member with a non-empty topic list sets the reference subscription, so members
 //!    with no topics before it do not make the subscriptions unequal.
-//! 2. Equal subscriptions → [`super::sticky_constrained`]; otherwise → [`super::sticky_general`].
+//! 2. Equal subscriptions → `sticky_constrained`; otherwise → `sticky_general`.
 //!
 //! State kept on the assignor instance, as in Kafka: `maxGeneration` (never reset between calls, L57, L158),
 //! `partitionsTransferringOwnership` of the last call (`None` after a general-builder call, L112), and the

@@ -62,7 +62,7 @@ pub(crate) fn cooperative_generation(subscription: &Subscription) -> Option<i32>
 }
 
 /// `CooperativeStickyAssignor.memberData` (L87-107): the owned partitions from the subscription, and the
-/// generation of [`cooperative_generation`].
+/// generation of `cooperative_generation`.
 pub fn cooperative_member_data(subscription: &Subscription) -> MemberData {
     MemberData {
         partitions: subscription.owned_partitions.clone(),
