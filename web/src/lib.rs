@@ -5,7 +5,7 @@
 //! The page (`web/www/app.js`) calls:
 //! `new Explorer(toml, file, seed)`, `step()`, `step_n(n)`, `step_to_readable(limit)`, `run_until_ms(ms)`,
 //! `run_to_end()`, `seek(step)`, `seek_ms(ms)`, `step_back()`, `now_ms()`, `steps()`, `finished()`, `view_json()`,
-//! `events_json(from)`, `trace_len()`, `trace_hash()`, `inject(json)`, `summary_json()`.
+//! `events_json(from)`, `trace_len()`, `trace_hash()`, `trace_jsonl()`, `inject(json)`, `summary_json()`.
 
 pub mod session;
 
@@ -190,6 +190,12 @@ impl Explorer {
     /// The trace hash so far: at the end, what `kafkasim run SCENARIO --seed N --hash` prints.
     pub fn trace_hash(&self) -> String {
         self.session.world().trace().hash_hex()
+    }
+
+    /// The whole trace so far as JSON Lines, the format of `kafkasim run --trace FILE` (for export, and for
+    /// finding where a browser run and a native run part ways).
+    pub fn trace_jsonl(&self) -> String {
+        self.session.world().trace().to_jsonl()
     }
 
     /// The scenario's title, description, seed and duration as JSON.

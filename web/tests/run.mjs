@@ -10,7 +10,7 @@
 
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -219,6 +219,18 @@ async function suite(context) {
     await phone.screenshot({ path: join(SHOTS, 'phone-390x844.png') });
     await phone.screenshot({ path: join(SHOTS, 'phone-390-full.png'), fullPage: true });
     await phone.close();
+  });
+
+  await test('Export trace saves the trace as JSON Lines, the same as `kafkasim run --trace`', async () => {
+    await open(page, '?scenario=clean-failover&seed=7&until=end');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = join(SHOTS, 'exported-trace.jsonl');
+    await download.saveAs(file);
+    const nativeFile = join(SHOTS, 'native-trace.jsonl');
+    execFileSync(BIN, ['run', 'scenarios/clean-failover.toml', '--seed', '7', '--trace', nativeFile],
+      { cwd: ROOT, timeout: 60_000 });
+    const [a, b] = [readFileSync(file, 'utf8'), readFileSync(nativeFile, 'utf8')];
+    assert(a.length > 0 && a === b, `the exported trace differs from the native one (${a.length} vs ${b.length} bytes)`);
   });
 
   await test('a scenario with a parse error shows file, line, column and the line itself', async () => {

@@ -20,7 +20,7 @@ const MS_PER_FRAME_AT_1X = 1000 / 60;
 const MAX_LOG_LINES = 2000;
 /** Event kinds marked on the timeline, with their marker class. */
 const MARKED = {
-  Fault: 'fault', LeaderElected: 'election', PartitionOffline: 'election', IsrChanged: 'isr',
+  Fault: 'fault', LeaderElected: 'election', PartitionOffline: 'fault', IsrChanged: 'isr',
   Violation: 'violation', Truncated: 'isr',
 };
 const U64_MAX = (1n << 64n) - 1n;
@@ -320,6 +320,7 @@ function wireControls() {
     $('toml').value = state.scenarios.get(state.name).text;
     load(state.name, state.seed, null);
   });
+  $('export').addEventListener('click', exportTrace);
   $('hide-acks').addEventListener('change', () => {
     $('events').classList.toggle('hide-acks', $('hide-acks').checked);
   });
@@ -366,6 +367,18 @@ function frame() {
   render();
   if (state.playing && !sim((x) => x.finished())) requestAnimationFrame(frame);
   else setPlaying(false);
+}
+
+/** Saves the trace so far as JSON Lines, the format of `kafkasim run --trace FILE`. */
+function exportTrace() {
+  const jsonl = sim((x) => x.trace_jsonl());
+  if (jsonl === undefined) return;
+  const link = el('a', {
+    href: URL.createObjectURL(new Blob([jsonl], { type: 'application/jsonl' })),
+    download: `${state.name}-seed-${state.seed}-step-${state.lastSteps}.jsonl`,
+  });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
 function brokerAction(action) {
