@@ -97,8 +97,11 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// Where tools installed by xtask live: outside the repository, so that every clone on the machine (CI's fresh
-/// clone included) shares them.
+/// clone included) shares them. `KAFKASIM_TOOLS` overrides it (to try a fresh install without losing the cache).
 fn tools_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("KAFKASIM_TOOLS") {
+        return Ok(PathBuf::from(dir));
+    }
     let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot place the tools folder")?;
     Ok(PathBuf::from(home).join(".cache/kafkasim-tools"))
 }
