@@ -5,9 +5,9 @@
 //! checker, whose violations go into the trace), at the `Full` trace level, and stops at the scenario's
 //! duration. So a session run to its end has the same trace hash as `kafkasim run SCENARIO --seed N --hash`.
 //!
-//! Going back is "rebuild from the start and replay to step N": the run is deterministic, so the replay reaches
-//! the very same state. Its cost grows with N; keeping checkpoints (cloned worlds every few thousand steps) is
-//! the planned optimisation, once `World` can be cloned.
+//! Going back restores the nearest earlier checkpoint (a clone of the world and the checkers, taken every
+//! `CHECKPOINT_EVERY` steps) and replays from there: the run is deterministic, so the replay reaches the very
+//! same state, and its cost is bounded by the checkpoint spacing instead of growing with the run.
 
 use kafkasim::check::Checkers;
 use kafkasim::engine::action::Action;
@@ -106,6 +106,18 @@ pub struct ScenarioSummary {
     pub duration_ms: u64,
 }
 
+/// Steps between two checkpoints. Going back restores the nearest earlier checkpoint and replays at most this
+/// many events.
+const CHECKPOINT_EVERY: u64 = 1000;
+
+/// The state of a run at a step: a clone of the world and of the checkers' memory.
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    world: World,
+    checkers: Checkers,
+    applied: usize,
+}
+
 /// A running exploration.
 #[derive(Debug)]
 pub struct Session {
@@ -116,6 +128,8 @@ pub struct Session {
     injections: Vec<Injection>,
     /// How many of `injections` have been applied to `world`.
     applied: usize,
+    /// Checkpoints in step order, the first at step 0.
+    checkpoints: Vec<Checkpoint>,
 }
 
 impl Session {
@@ -124,7 +138,17 @@ impl Session {
         let scenario = kafkasim::scenario::parse(file_name, scenario_toml)?;
         // `Full`, not `Summary`: the CLI's `--hash` hashes the full trace, and the page must show the same hash.
         let world = build_world(&scenario, seed, TraceLevel::Full);
-        Ok(Session { scenario, seed, world, checkers: Checkers::new(), injections: Vec::new(), applied: 0 })
+        let checkers = Checkers::new();
+        let start = Checkpoint { world: world.clone(), checkers: checkers.clone(), applied: 0 };
+        Ok(Session {
+            scenario,
+            seed,
+            world,
+            checkers,
+            injections: Vec::new(),
+            applied: 0,
+            checkpoints: vec![start],
+        })
     }
 
     /// The scenario's title, description, seed and duration.
@@ -160,6 +184,15 @@ impl Session {
         self.world.step();
         self.checkers.after_step(&mut self.world);
         self.apply_due_injections();
+        let steps = self.world.steps();
+        if steps % CHECKPOINT_EVERY == 0 && self.checkpoints.last().is_some_and(|c| c.world.steps() < steps) {
+            let checkpoint = Checkpoint {
+                world: self.world.clone(),
+                checkers: self.checkers.clone(),
+                applied: self.applied,
+            };
+            self.checkpoints.push(checkpoint);
+        }
         true
     }
 
@@ -206,29 +239,32 @@ impl Session {
         self.run_until(self.end());
     }
 
-    /// Goes to step `target`: forwards by stepping, backwards by rebuilding from the start and replaying (the run
-    /// is deterministic, so the replay reaches the same state; injected actions are replayed where they were
-    /// made). Checkpoints would make going back cheaper; see the module comment.
+    /// Goes to step `target`: forwards by stepping, backwards by restoring the nearest earlier checkpoint and
+    /// replaying from it (the run is deterministic, so the replay reaches the same state; injected actions are
+    /// replayed where they were made).
     pub fn seek(&mut self, target: u64) {
         if target < self.world.steps() {
-            self.rebuild();
+            self.restore(|c| c.world.steps() <= target);
         }
         while self.world.steps() < target && self.step() {}
     }
 
-    /// Goes to instant `t` (capped at the end), backwards by replaying from the start like [`Session::seek`].
+    /// Goes to instant `t` (capped at the end), backwards from a checkpoint like [`Session::seek`].
     pub fn seek_time(&mut self, t: SimTime) {
         if t < self.world.now() {
-            self.rebuild();
+            self.restore(|c| c.world.now() <= t);
         }
         self.run_until(t);
     }
 
-    /// Back to step 0, keeping the injected actions so that running forward replays them.
-    fn rebuild(&mut self) {
-        self.world = build_world(&self.scenario, self.seed, TraceLevel::Full);
-        self.checkers = Checkers::new();
-        self.applied = 0;
+    /// Restores the last checkpoint that `fits`, keeping the injected actions so that running forward replays
+    /// them. The checkpoint at step 0 always fits.
+    fn restore(&mut self, fits: impl Fn(&Checkpoint) -> bool) {
+        let at = self.checkpoints.iter().rposition(fits).unwrap_or(0);
+        let c = self.checkpoints[at].clone();
+        self.world = c.world;
+        self.checkers = c.checkers;
+        self.applied = c.applied;
         self.apply_due_injections();
     }
 
@@ -242,6 +278,10 @@ impl Session {
             }
         }
         let injection = Injection { step: self.world.steps(), at: self.world.now(), request };
+        // The run forks here: checkpoints taken later belong to the old run. One taken at this very step was
+        // taken before the injection and stays valid (restoring it applies the injection again).
+        let step = injection.step;
+        self.checkpoints.retain(|c| c.world.steps() <= step);
         // Earlier injections at this step are applied already; later ones (after a step back) stay ahead.
         self.injections.insert(self.applied, injection);
         self.apply_due_injections();
@@ -386,6 +426,33 @@ mod tests {
         assert!(s.events_from(0).iter().any(|e| e.text.contains("broker 2 crashes (injected")));
         let elected = s.events_from(0).into_iter().filter(|e| e.kind == "LeaderElected").count();
         assert!(elected >= 1, "the crash of broker 2 and then 1 must lead to an election");
+    }
+
+    #[test]
+    fn going_back_across_checkpoints_and_an_injection_matches_a_fresh_run() {
+        let text = scenario_file("clean-failover");
+        let mut s = Session::new(&text, "clean-failover.toml", 7).unwrap();
+        s.seek(3_700);
+        s.seek(2_500);
+        s.inject(InjectRequest::Crash { broker: 2 }).unwrap();
+        assert!(
+            s.checkpoints.iter().all(|c| c.world.steps() <= 2_500),
+            "checkpoints of the old run were kept"
+        );
+        s.seek(3_700);
+        let forward = s.world().trace().hash_hex();
+        s.seek(1_200);
+        s.seek(3_700);
+        assert_eq!(s.world().trace().hash_hex(), forward, "replay from a checkpoint, through the injection");
+        let mut fresh = Session::new(&text, "clean-failover.toml", 7).unwrap();
+        fresh.seek(2_500);
+        fresh.inject(InjectRequest::Crash { broker: 2 }).unwrap();
+        fresh.seek(3_700);
+        assert_eq!(
+            fresh.world().trace().hash_hex(),
+            forward,
+            "the forked run is the run a fresh session makes"
+        );
     }
 
     #[test]

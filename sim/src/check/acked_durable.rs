@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "no-acked-write-lost";
 
 /// Remembers acks=all acknowledgements per partition.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct AckedDurable {
     acked: BTreeMap<String, Vec<(Offset, RecordId)>>,
     history: Vec<TraceEvent>,
@@ -22,6 +22,10 @@ pub struct AckedDurable {
 impl Checker for AckedDurable {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, world: &World, new_events: &[TraceEvent]) -> Option<String> {

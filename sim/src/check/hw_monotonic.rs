@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "leader-hw-monotonic";
 
 /// Last HW seen per (broker, partition, epoch) while leading.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct HwMonotonic {
     seen: BTreeMap<(BrokerId, Tp), (LeaderEpoch, Offset)>,
 }
@@ -19,6 +19,10 @@ pub struct HwMonotonic {
 impl Checker for HwMonotonic {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {

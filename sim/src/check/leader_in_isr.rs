@@ -8,11 +8,16 @@ use crate::engine::world::World;
 pub const NAME: &str = "leader-in-isr";
 
 /// Stateless.
+#[derive(Clone)]
 pub struct LeaderInIsr;
 
 impl Checker for LeaderInIsr {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {

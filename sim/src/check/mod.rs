@@ -36,6 +36,8 @@ pub trait Checker {
     fn name(&self) -> &'static str;
     /// Looks at the world after a step, given the trace events that step produced. Returns a violation.
     fn after_step(&mut self, world: &World, new_events: &[TraceEvent]) -> Option<String>;
+    /// A copy with the same memory (checkers are part of a checkpoint).
+    fn clone_box(&self) -> Box<dyn Checker>;
 }
 
 /// A violation found by a checker.
@@ -65,6 +67,17 @@ pub struct Checkers {
     cursor: usize,
     /// What they found.
     pub report: CheckReport,
+}
+
+impl Clone for Checkers {
+    fn clone(&self) -> Self {
+        Self {
+            list: self.list.iter().map(|c| c.clone_box()).collect(),
+            done: self.done.clone(),
+            cursor: self.cursor,
+            report: self.report.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Checkers {

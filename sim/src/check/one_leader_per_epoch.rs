@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "one-leader-per-epoch";
 
 /// Leaders seen per (partition, epoch).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct OneLeaderPerEpoch {
     leaders: BTreeMap<(String, LeaderEpoch), BrokerId>,
 }
@@ -19,6 +19,10 @@ pub struct OneLeaderPerEpoch {
 impl Checker for OneLeaderPerEpoch {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, _world: &World, new: &[TraceEvent]) -> Option<String> {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "replicas-agree-below-hw";
 
 /// How far each replica has been compared.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct ReplicasAgree {
     checked: BTreeMap<(BrokerId, Tp), Offset>,
     elections: Vec<TraceEvent>,
@@ -22,6 +22,10 @@ pub struct ReplicasAgree {
 impl Checker for ReplicasAgree {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {

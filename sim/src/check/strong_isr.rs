@@ -10,6 +10,7 @@ use crate::engine::world::{BrokerSlot, World};
 pub const NAME: &str = "strong-isr";
 
 /// Stateless; checks the last few records below each presumed leader's HW so that it stays cheap.
+#[derive(Clone)]
 pub struct StrongIsr;
 
 /// How many offsets below a leader's HW are compared on each step.
@@ -18,6 +19,10 @@ const WINDOW: i64 = 64;
 impl Checker for StrongIsr {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
     }
 
     fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
