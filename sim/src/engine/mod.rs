@@ -45,8 +45,8 @@ pub enum Timer {
     BrokerHeartbeat,
     /// Broker: look for followers that fell out of sync (`replica.lag.time.max.ms`).
     IsrCheck,
-    /// Broker: a held fetch has waited `max_wait_ms`; answer it with what there is.
-    FetchExpire { from: NodeId, correlation: u64 },
+    /// Broker: some held fetch may have waited its `max_wait_ms`; answer those with what there is.
+    FetchExpire,
     /// Broker: some acks=all produce may have waited its whole timeout.
     ProduceExpire,
     /// Broker: the replica fetcher for a leader may fetch again (after an error backoff).

@@ -26,6 +26,8 @@ pub struct BrokerStorage {
 struct HeldFetch {
     from: NodeId,
     request: Rc<FetchRequest>,
+    /// When it is answered with whatever there is (`max_wait_ms` after it arrived).
+    deadline: SimTime,
 }
 
 /// An acks=all produce waiting for the high watermark (`DelayedProduce`).
@@ -58,6 +60,8 @@ pub struct Broker {
     held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
     /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
     produce_timer: Option<SimTime>,
+    /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
+    fetch_timer: Option<SimTime>,
     pub(crate) next_correlation: u64,
 }
 
@@ -84,6 +88,7 @@ impl Broker {
             held_fetches: BTreeMap::new(),
             held_produces: BTreeMap::new(),
             produce_timer: None,
+            fetch_timer: None,
             next_correlation: 0,
         }
     }
@@ -166,11 +171,7 @@ impl Broker {
                 self.maybe_shrink_isr(now, out);
                 out.timer(now.plus_ms(self.isr_check_interval_ms()), Timer::IsrCheck);
             }
-            Timer::FetchExpire { from, correlation } => {
-                if let Some(held) = self.held_fetches.remove(&(from, correlation)) {
-                    self.answer_fetch(now, held.from, &held.request, out);
-                }
-            }
+            Timer::FetchExpire => self.expire_held_fetches(now, out),
             Timer::ProduceExpire => self.expire_held_produces(now, out),
             Timer::FetcherWake { leader, generation } => self.on_fetcher_wake(now, leader, generation, out),
             Timer::FetchTimeout { leader } => self.on_fetch_timeout(now, leader, out),
@@ -448,12 +449,32 @@ impl Broker {
         if urgent || bytes >= request.min_bytes.max(1) as u64 || request.max_wait_ms == 0 {
             self.send_fetch_response(from, request.correlation, parts, out);
         } else {
-            self.held_fetches
-                .insert((from, request.correlation), HeldFetch { from, request: Rc::clone(&request) });
-            out.timer(
-                now.plus_ms(request.max_wait_ms),
-                Timer::FetchExpire { from, correlation: request.correlation },
-            );
+            let deadline = now.plus_ms(request.max_wait_ms);
+            self.held_fetches.insert((from, request.correlation), HeldFetch { from, request, deadline });
+            if self.fetch_timer.is_none_or(|t| t > deadline) {
+                self.fetch_timer = Some(deadline);
+                out.timer(deadline, Timer::FetchExpire);
+            }
+        }
+    }
+
+    /// Answers every held fetch whose `max_wait_ms` has passed (`DelayedFetch` expiry) and re-arms the single
+    /// timer for the next deadline. One timer per broker instead of one per fetch: most held fetches are answered
+    /// by new data long before their deadline.
+    fn expire_held_fetches(&mut self, now: SimTime, out: &mut Effects) {
+        if self.fetch_timer.is_some_and(|t| t > now) {
+            return;
+        }
+        self.fetch_timer = None;
+        let due: Vec<(NodeId, u64)> =
+            self.held_fetches.iter().filter(|(_, h)| h.deadline <= now).map(|(k, _)| *k).collect();
+        for key in due {
+            let held = self.held_fetches.remove(&key).expect("listed");
+            self.answer_fetch(now, held.from, &held.request, out);
+        }
+        if let Some(next) = self.held_fetches.values().map(|h| h.deadline).min() {
+            self.fetch_timer = Some(next);
+            out.timer(next, Timer::FetchExpire);
         }
     }
 

@@ -107,6 +107,8 @@ pub struct Producer {
     bootstrap_cursor: usize,
     /// One partitioner per topic (Java, sarama), or one for all topics (kafka-go's Writer has one Balancer).
     partitioners: BTreeMap<String, Partitioner>,
+    /// Scratch list of the partitions with a leader, reused for every record.
+    available: Vec<u32>,
     rng: ChaCha8Rng,
     queues: BTreeMap<Tp, PartitionQueue>,
     waiting_for_metadata: VecDeque<(RecordId, SendRecord)>,
@@ -150,6 +152,7 @@ impl Producer {
             last_metadata_broker: None,
             bootstrap_cursor: 0,
             partitioners: BTreeMap::new(),
+            available: Vec::new(),
             rng,
             queues: BTreeMap::new(),
             waiting_for_metadata: VecDeque::new(),
@@ -326,25 +329,22 @@ impl Producer {
     fn enqueue(&mut self, now: SimTime, id: RecordId, record: SendRecord, bytes: u32, out: &mut Effects) {
         let topic = self.metadata.topic_by_name(&record.topic).expect("checked by caller");
         let n = topic.partitions.len() as u32;
-        let available: Vec<u32> = topic
-            .partitions
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.leader.is_some())
-            .map(|(i, _)| i as u32)
-            .collect();
         let partition = match record.partition {
             Some(p) => p.min(n.saturating_sub(1)),
             None => {
+                // The partitions with a leader, which Java's sticky and round-robin choices are limited to.
+                self.available.clear();
+                let leaders = topic.partitions.iter().enumerate().filter(|(_, p)| p.leader.is_some());
+                self.available.extend(leaders.map(|(i, _)| i as u32));
                 let key = record.key.as_ref().map(|k| k.as_bytes());
                 let scope =
                     if self.config.client == ClientProfile::KafkaGo { "" } else { record.topic.as_str() };
-                let (kind, batch_size) = (self.config.partitioner, self.config.batch_size);
-                let partitioner = self
-                    .partitioners
-                    .entry(scope.to_string())
-                    .or_insert_with(|| Partitioner::new(kind, batch_size));
-                partitioner.partition(key, bytes, n, &available, &mut self.rng)
+                if !self.partitioners.contains_key(scope) {
+                    let p = Partitioner::new(self.config.partitioner, self.config.batch_size);
+                    self.partitioners.insert(scope.to_string(), p);
+                }
+                let partitioner = self.partitioners.get_mut(scope).expect("inserted above");
+                partitioner.partition(key, bytes, n, &self.available, &mut self.rng)
             }
         };
         let tp = Tp { topic: topic.id, partition };
