@@ -15,7 +15,7 @@ mod strong_isr;
 use crate::engine::time::SimTime;
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::world::World;
-use crate::kafka::types::{BrokerId, ErrorCode, Tp};
+use crate::kafka::types::{BrokerId, Tp};
 use std::collections::BTreeSet;
 
 pub use acked_durable::lost_acked_records;
@@ -162,6 +162,3 @@ pub(crate) fn partitions(world: &World) -> Vec<(Tp, String, Option<BrokerId>, Ve
     let image = &world.controller.image;
     image.partitions().map(|(tp, p)| (tp, image.tp_name(tp), p.leader, p.isr.clone())).collect()
 }
-
-#[allow(dead_code)]
-fn _unused(_: ErrorCode) {}

@@ -517,7 +517,6 @@ impl Broker {
         fp: &super::messages::FetchPartition,
         out: &mut Effects,
     ) -> FetchPartitionResponse {
-        let me = self.id;
         let mut resp = FetchPartitionResponse {
             tp: fp.tp,
             error: None,
@@ -572,7 +571,6 @@ impl Broker {
         }
         let p = &self.partitions[&fp.tp];
         resp.high_watermark = p.log.high_watermark();
-        let _ = me;
         resp
     }
 

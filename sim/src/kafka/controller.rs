@@ -66,9 +66,6 @@ impl Controller {
     pub fn start(&mut self, now: SimTime, out: &mut Effects) {
         let interval_s = self.config.get("leader.imbalance.check.interval.seconds").max(1) as u64;
         out.timer(now.plus_ms(interval_s * 1000), Timer::LeaderImbalanceCheck);
-        for b in self.registrations.keys() {
-            let _ = b;
-        }
         let timeout = self.config.ms("broker.session.timeout.ms");
         out.timer(now.plus_ms(timeout), Timer::SessionCheck);
         self.publish(out);

@@ -7,7 +7,7 @@ use super::broker::Broker;
 use super::log::EpochEndOffset;
 use super::messages::{FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg};
 use super::partition::Partition;
-use super::types::{BrokerId, ErrorCode, Offset, Tp};
+use super::types::{BrokerId, ErrorCode, Offset};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, NodeId, Timer};
@@ -259,14 +259,11 @@ pub(crate) fn test_truncate_on_divergence(p: &mut Partition, leader: EpochEndOff
     truncate_on_divergence(BrokerId(0), p, leader, &mut out);
 }
 
-#[allow(dead_code)]
-fn _tp(_: Tp) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kafka::log::{Batch, Log, Record};
-    use crate::kafka::types::{ClientId, RecordId, TopicId};
+    use crate::kafka::types::{ClientId, RecordId, TopicId, Tp};
 
     fn log_with(epochs: &[i32]) -> Log {
         let mut log = Log::new();

@@ -24,7 +24,7 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 pub fn parse(file: &str, text: &str) -> Result<Scenario> {
     let loc = Locator::new(file, text);
     let parsed: File = toml::from_str(text).map_err(|e| toml_error(&loc, &e))?;
-    Builder { loc, text }.build(parsed)
+    Builder { loc }.build(parsed)
 }
 
 /// Turns the TOML parser's error into ours, adding "did you mean" for unknown keys.
@@ -121,8 +121,6 @@ struct LinkFields<'f> {
 
 struct Builder<'a> {
     loc: Locator<'a>,
-    #[allow(dead_code)]
-    text: &'a str,
 }
 
 /// What the builder knows while checking cross-references.
