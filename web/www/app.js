@@ -124,7 +124,11 @@ function formatMs(ms) {
 
 // ---------- loading ----------
 
+/** `embed=1`: the compact player the book puts in an iframe (no picker, no editor; starts paused). */
+const EMBED = new URLSearchParams(location.search).get('embed') === '1';
+
 async function main() {
+  if (EMBED) document.body.classList.add('embed');
   await init();
   install_panic_hook();
   const response = await fetch('scenarios.json');
