@@ -151,6 +151,7 @@ fn build(root: &Path) -> Result<(), String> {
     )?;
     copy_page(&root.join("web/www"), &dist)?;
     write_scenarios(&root.join("scenarios"), &dist.join("scenarios.json"))?;
+    build_book(root, &dist)?;
     let bundle = dist.join("pkg/kafkasim_web_bg.wasm");
     let size = std::fs::metadata(&bundle).map_err(|e| format!("{}: {e}", bundle.display()))?.len();
     eprintln!("built {} ({} KiB of wasm); serve it with `cargo xtask serve`", dist.display(), size / 1024);
@@ -201,6 +202,47 @@ fn ensure_wasm_bindgen(root: &Path, version: &str) -> Result<PathBuf, String> {
         eprintln!("--locked install failed ({e}); trying without --locked");
         install(false)?;
     }
+    Ok(bin)
+}
+
+// ---------- the book ----------
+
+/// The mdBook version the book is written for (`book/book.toml` says the same).
+const MDBOOK_VERSION: &str = "0.5.4";
+
+/// Builds `book/` into `dist/book/`, next to the explorer page that its widgets load in iframes.
+fn build_book(root: &Path, dist: &Path) -> Result<(), String> {
+    let mdbook = ensure_mdbook(root)?;
+    let out = dist.join("book");
+    run_cmd(
+        Command::new(&mdbook)
+            .arg("build")
+            .arg(root.join("book"))
+            .arg("--dest-dir")
+            .arg(&out)
+            .current_dir(root),
+    )
+}
+
+/// mdBook at `MDBOOK_VERSION`, installed into the tools folder unless it is already there.
+fn ensure_mdbook(root: &Path) -> Result<PathBuf, String> {
+    let tools = tools_dir()?;
+    let bin = tools.join("bin/mdbook");
+    let installed = Command::new(&bin).arg("--version").output().ok().filter(|o| o.status.success());
+    let found = installed.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if found.as_deref() == Some(format!("mdbook v{MDBOOK_VERSION}").as_str()) {
+        return Ok(bin);
+    }
+    eprintln!("installing mdbook {MDBOOK_VERSION} into {} (found: {found:?})", tools.display());
+    run_cmd(
+        Command::new(cargo())
+            .args(["install", "--locked", "--force", "--root"])
+            .arg(&tools)
+            .args(["mdbook", "--version", &format!("={MDBOOK_VERSION}")])
+            // No debug info: the install takes a little less time and disk.
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+            .current_dir(root),
+    )?;
     Ok(bin)
 }
 
@@ -302,6 +344,9 @@ fn test_web(root: &Path) -> Result<(), String> {
     }
     run_cmd(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tests))?;
     build(root)?;
+    // The book's Rust code blocks (if any) must compile and pass; the browser checks below cover the rest.
+    let mdbook = ensure_mdbook(root)?;
+    run_cmd(Command::new(&mdbook).arg("test").arg(root.join("book")).current_dir(root))?;
     let target = target_dir(root);
     let bin = target.join("release/kafkasim");
     let server = Server::start(&bin, &root.join("dist"))?;
