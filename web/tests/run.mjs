@@ -9,6 +9,7 @@
 // It prints one line per test and closes with `N passed, M failed`; it exits non-zero when anything failed.
 
 import { chromium } from 'playwright-core';
+import { bookSuite } from './book.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -278,6 +279,10 @@ async function suite(context) {
     assert((await text(page, '#panic-message')).includes('deliberate panic'), 'the panic message is not shown');
     assert(await page.locator('#panic-copy').isVisible(), 'no copy button');
     await page.screenshot({ path: join(SHOTS, 'panic-1280x800.png') });
+  });
+
+  await bookSuite({
+    context, test, assert, newPage, urlBase: URL_BASE, root: ROOT, shots: SHOTS, problems: consoleProblems,
   });
 
   await test('no console errors or warnings on any page', async () => {
