@@ -148,6 +148,11 @@ async function main() {
     select.append(el('option', { value: s.name }, `${s.name} — ${s.title}`));
   }
   wireControls();
+  if (EMBED) {
+    // In a book page the elections, ISR changes and truncations are the story; per-record acks drown them.
+    $('hide-acks').checked = true;
+    $('events').classList.add('hide-acks');
+  }
 
   const params = new URLSearchParams(location.search);
   const wanted = params.get('scenario');
