@@ -136,3 +136,52 @@ impl Effects {
         }
     }
 }
+
+/// One timer standing for many deadlines (request, fetch and delivery timeouts). Most deadlines are met long before
+/// they pass, so setting a timer per deadline would fill the queue with events that do nothing; instead the node
+/// keeps its deadlines and this timer is armed for the earliest one, then re-armed for the next when it fires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LazyTimer {
+    armed: Option<SimTime>,
+}
+
+impl LazyTimer {
+    /// Arms `timer` for `deadline`, unless it already fires at or before it.
+    pub fn arm(&mut self, deadline: SimTime, timer: Timer, out: &mut Effects) {
+        if self.armed.is_none_or(|t| t > deadline) {
+            self.armed = Some(deadline);
+            out.timer(deadline, timer);
+        }
+    }
+
+    /// Called when the timer fires: false for a firing superseded by an earlier re-arm (the one for the current
+    /// deadline is still to come); otherwise disarms it, and the caller handles what is due and re-arms.
+    pub fn fire(&mut self, now: SimTime) -> bool {
+        if self.armed.is_some_and(|t| t > now) {
+            return false;
+        }
+        self.armed = None;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lazy_timer_is_armed_for_the_earliest_deadline_only() {
+        let mut t = LazyTimer::default();
+        let mut out = Effects::new(TraceLevel::Off);
+        t.arm(SimTime(50), Timer::ProduceExpire, &mut out);
+        t.arm(SimTime(80), Timer::ProduceExpire, &mut out);
+        t.arm(SimTime(20), Timer::ProduceExpire, &mut out);
+        let at: Vec<SimTime> = out.timers.iter().map(|(at, _)| *at).collect();
+        assert_eq!(at, vec![SimTime(50), SimTime(20)], "a later deadline sets no timer");
+        assert!(t.fire(SimTime(20)));
+        assert_eq!(t, LazyTimer::default(), "disarmed after firing");
+        t.arm(SimTime(90), Timer::ProduceExpire, &mut out);
+        assert!(!t.fire(SimTime(50)), "the superseded firing at 50 does nothing");
+        assert!(t.fire(SimTime(90)));
+    }
+}

@@ -10,7 +10,7 @@ use super::partition::{Appended, Partition, Role};
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
-use crate::engine::{Effects, Input, NodeId, Timer};
+use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -59,9 +59,9 @@ pub struct Broker {
     held_fetches: BTreeMap<(NodeId, u64), HeldFetch>,
     held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
     /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
-    produce_timer: Option<SimTime>,
+    produce_timer: LazyTimer,
     /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
-    fetch_timer: Option<SimTime>,
+    fetch_timer: LazyTimer,
     pub(crate) next_correlation: u64,
 }
 
@@ -87,8 +87,8 @@ impl Broker {
             fetchers: BTreeMap::new(),
             held_fetches: BTreeMap::new(),
             held_produces: BTreeMap::new(),
-            produce_timer: None,
-            fetch_timer: None,
+            produce_timer: LazyTimer::default(),
+            fetch_timer: LazyTimer::default(),
             next_correlation: 0,
         }
     }
@@ -334,25 +334,16 @@ impl Broker {
             return result.map(Some);
         }
         self.held_produces.insert((from, correlation), held);
-        self.arm_produce_timer(deadline, out);
+        self.produce_timer.arm(deadline, Timer::ProduceExpire, out);
         Ok(None)
-    }
-
-    /// Arms the produce-expiry timer for `deadline` unless it already fires earlier.
-    fn arm_produce_timer(&mut self, deadline: SimTime, out: &mut Effects) {
-        if self.produce_timer.is_none_or(|t| t > deadline) {
-            self.produce_timer = Some(deadline);
-            out.timer(deadline, Timer::ProduceExpire);
-        }
     }
 
     /// Answers REQUEST_TIMED_OUT to every acks=all produce whose timeout has passed (`DelayedProduce` expiry),
     /// then re-arms for the next deadline.
     fn expire_held_produces(&mut self, now: SimTime, out: &mut Effects) {
-        if self.produce_timer.is_some_and(|t| t > now) {
+        if !self.produce_timer.fire(now) {
             return;
         }
-        self.produce_timer = None;
         let expired: Vec<(NodeId, u64)> =
             self.held_produces.iter().filter(|(_, h)| h.deadline <= now).map(|(k, _)| *k).collect();
         for (from, correlation) in expired {
@@ -361,7 +352,7 @@ impl Broker {
             out.send(from, Msg::ProduceResponse { correlation, tp: held.tp, result });
         }
         if let Some(next) = self.held_produces.values().map(|h| h.deadline).min() {
-            self.arm_produce_timer(next, out);
+            self.produce_timer.arm(next, Timer::ProduceExpire, out);
         }
     }
 
@@ -451,10 +442,7 @@ impl Broker {
         } else {
             let deadline = now.plus_ms(request.max_wait_ms);
             self.held_fetches.insert((from, request.correlation), HeldFetch { from, request, deadline });
-            if self.fetch_timer.is_none_or(|t| t > deadline) {
-                self.fetch_timer = Some(deadline);
-                out.timer(deadline, Timer::FetchExpire);
-            }
+            self.fetch_timer.arm(deadline, Timer::FetchExpire, out);
         }
     }
 
@@ -462,10 +450,9 @@ impl Broker {
     /// timer for the next deadline. One timer per broker instead of one per fetch: most held fetches are answered
     /// by new data long before their deadline.
     fn expire_held_fetches(&mut self, now: SimTime, out: &mut Effects) {
-        if self.fetch_timer.is_some_and(|t| t > now) {
+        if !self.fetch_timer.fire(now) {
             return;
         }
-        self.fetch_timer = None;
         let due: Vec<(NodeId, u64)> =
             self.held_fetches.iter().filter(|(_, h)| h.deadline <= now).map(|(k, _)| *k).collect();
         for key in due {
@@ -473,8 +460,7 @@ impl Broker {
             self.answer_fetch(now, held.from, &held.request, out);
         }
         if let Some(next) = self.held_fetches.values().map(|h| h.deadline).min() {
-            self.fetch_timer = Some(next);
-            out.timer(next, Timer::FetchExpire);
+            self.fetch_timer.arm(next, Timer::FetchExpire, out);
         }
     }
 

@@ -17,7 +17,7 @@ use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, Tp};
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
-use crate::engine::{Effects, Input, NodeId, Timer};
+use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -122,9 +122,9 @@ pub struct Producer {
     /// Sync mode: the record whose result the caller is waiting for.
     awaiting: Option<RecordId>,
     /// When the single request-timeout timer fires, if armed.
-    request_timer: Option<SimTime>,
+    request_timer: LazyTimer,
     /// When the single delivery-timeout timer fires, if armed.
-    delivery_timer: Option<SimTime>,
+    delivery_timer: LazyTimer,
     /// A workload stopped for a full buffer or a sync result and must be resumed by the next result.
     blocked: bool,
     /// Counts of outcomes, for the view and expectations.
@@ -164,8 +164,8 @@ impl Producer {
             buffered_bytes: 0,
             awaiting: None,
             blocked: false,
-            request_timer: None,
-            delivery_timer: None,
+            request_timer: LazyTimer::default(),
+            delivery_timer: LazyTimer::default(),
             acked: 0,
             failed: 0,
         }
@@ -394,7 +394,7 @@ impl Producer {
             out.timer(now.plus_ms(linger), Timer::Linger { tp, batch: id });
         }
         if let (true, Some(d)) = (new_batch, self.config.delivery_timeout_ms) {
-            self.arm_delivery_timer(now.plus_ms(d), out);
+            self.delivery_timer.arm(now.plus_ms(d), Timer::DeliveryTimeout, out);
         }
     }
 
@@ -436,7 +436,7 @@ impl Producer {
         }
         let deadline = now.plus_ms(self.config.request_timeout_ms);
         q.in_flight = Some(InFlight { correlation, batch, broker: leader, deadline });
-        self.arm_request_timer(deadline, out);
+        self.request_timer.arm(deadline, Timer::InFlightCheck, out);
     }
 
     fn build_request(&self, correlation: u64, tp: Tp, batch: &ProducerBatch) -> ProduceRequest {
@@ -487,22 +487,12 @@ impl Producer {
         }
     }
 
-    /// Arms the single request-timeout timer for `deadline` unless one fires earlier. One timer for every
-    /// request in flight keeps the event queue small (a timer per request would mostly fire for nothing).
-    fn arm_request_timer(&mut self, deadline: SimTime, out: &mut Effects) {
-        if self.request_timer.is_none_or(|t| t > deadline) {
-            self.request_timer = Some(deadline);
-            out.timer(deadline, Timer::InFlightCheck);
-        }
-    }
-
     /// Fails the requests whose `request.timeout.ms` has passed (Java retries them: the write may or may not
     /// have happened), and re-arms the timer for the next deadline.
     fn check_in_flight(&mut self, now: SimTime, out: &mut Effects) {
-        if self.request_timer.is_some_and(|t| t > now) {
+        if !self.request_timer.fire(now) {
             return;
         }
-        self.request_timer = None;
         let expired: Vec<Tp> = self
             .queues
             .iter()
@@ -516,7 +506,7 @@ impl Producer {
         }
         let next = self.queues.values().filter_map(|q| q.in_flight.as_ref().map(|f| f.deadline)).min();
         if let Some(deadline) = next {
-            self.arm_request_timer(deadline, out);
+            self.request_timer.arm(deadline, Timer::InFlightCheck, out);
         }
         if !expired.is_empty() {
             self.resume_workloads(now, out);
@@ -609,23 +599,14 @@ impl Producer {
         (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
     }
 
-    /// Arms the single delivery-timeout timer for `deadline` unless it already fires earlier.
-    fn arm_delivery_timer(&mut self, deadline: SimTime, out: &mut Effects) {
-        if self.delivery_timer.is_none_or(|t| t > deadline) {
-            self.delivery_timer = Some(deadline);
-            out.timer(deadline, Timer::DeliveryTimeout);
-        }
-    }
-
     /// `RecordAccumulator.expiredBatches`: batches still waiting (never sent, or waiting to be retried) whose
     /// `delivery.timeout.ms` has passed since they were created fail with a timeout. A batch in flight is left
     /// to its request's own outcome. Queues are oldest first, so only their fronts need looking at.
     fn expire(&mut self, now: SimTime, out: &mut Effects) {
         let Some(timeout_ms) = self.config.delivery_timeout_ms else { return };
-        if self.delivery_timer.is_some_and(|t| t > now) {
+        if !self.delivery_timer.fire(now) {
             return;
         }
-        self.delivery_timer = None;
         let deadline = |b: &ProducerBatch| b.created.plus_ms(timeout_ms);
         let mut expired = Vec::new();
         for (tp, q) in self.queues.iter_mut() {
@@ -646,7 +627,7 @@ impl Producer {
         let next =
             self.queues.values().filter_map(|q| q.ready.front().or(q.open.as_ref()).map(deadline)).min();
         if let Some(next) = next {
-            self.arm_delivery_timer(next, out);
+            self.delivery_timer.arm(next, Timer::DeliveryTimeout, out);
         }
         if any {
             self.resume_workloads(now, out);
