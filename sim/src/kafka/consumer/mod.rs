@@ -1,0 +1,696 @@
+//! A consumer client and the application that drives it: the Java `KafkaConsumer` (classic group protocol) with
+//! an application poll loop, sarama's `ConsumerGroup` and kafka-go's `Reader`, told apart by their
+//! [`config::ConsumerConfig`] defaults and commit behaviour.
+//!
+//! The application loop: `poll()` hands over up to `max.poll.records` fetched records; the application
+//! processes them (`processing.ms.per.record` each) and commits as its [`config::CommitMode`] says; then it polls
+//! again. While it processes it does not poll: a rebalance waits for it, and `max.poll.interval.ms` can expire.
+//! The heartbeat thread runs independently (and stops only when the whole process is paused, as in a GC stall).
+//!
+//! - [`membership`]: the group protocol on the client side (`AbstractCoordinator`, `ConsumerCoordinator`).
+//! - [`fetching`]: positions, OffsetFetch, `auto.offset.reset` through ListOffsets, Fetch requests and the
+//!   fetch buffer.
+//!
+//! Simplifications (stated in the book): one fetch in flight per broker; sarama's `MaxProcessingTime` pause of a
+//! partition is not modelled; kafka-go's per-partition connections are one fetch per broker here.
+
+pub mod config;
+mod fetching;
+mod membership;
+
+use crate::engine::time::SimTime;
+use crate::engine::trace::TraceKind;
+use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
+use crate::kafka::assignor::{CooperativeStickyAssignor, StickyAssignor, TopicPartition};
+use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
+use crate::kafka::log::Batch;
+use crate::kafka::messages::Msg;
+use crate::kafka::metadata::MetadataImage;
+use crate::kafka::types::{BrokerId, ClientId, ErrorCode, Offset, Tp};
+use config::{CommitMode, ConsumerConfig};
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// The member's state as the client sees it (`MemberState` in `AbstractCoordinator`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MemberState {
+    /// Not in the group (or not a group consumer).
+    Unjoined,
+    /// JoinGroup sent, waiting.
+    PreparingRebalance,
+    /// Joined, SyncGroup sent, waiting for the assignment.
+    CompletingRebalance,
+    /// Has its assignment.
+    Stable,
+}
+
+/// A request the consumer waits for.
+#[derive(Clone, Debug)]
+enum Pending {
+    Metadata,
+    FindCoordinator,
+    Join,
+    Sync,
+    Heartbeat,
+    Commit { offsets: Vec<(TopicPartition, Offset)>, sync: bool },
+    OffsetFetch,
+    ListOffsets,
+    Fetch { broker: BrokerId },
+    Leave,
+}
+
+/// A request in flight: what, to whom, until when.
+#[derive(Clone, Debug)]
+struct InFlight {
+    what: Pending,
+    broker: BrokerId,
+    deadline: SimTime,
+}
+
+/// What the application is doing.
+#[derive(Clone, Debug, PartialEq)]
+enum App {
+    /// In `poll()`, waiting for records (it polls continuously, so `max.poll.interval.ms` cannot expire).
+    Polling,
+    /// Processing records until `until`; `(partition, first, last)` ranges.
+    Processing { until: SimTime, ranges: Vec<(Tp, Offset, Offset)> },
+    /// Waiting for a synchronous commit (before processing `ranges`, or after processing them when empty).
+    Committing { ranges: Vec<(Tp, Offset, Offset)> },
+    /// Stopped: closed, crashed or failed fatally.
+    Stopped,
+}
+
+/// One assigned partition's client-side state.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PartitionState {
+    /// The next offset to fetch; `None` until known (OffsetFetch, then `auto.offset.reset`).
+    pub position: Option<Offset>,
+    /// The next offset the application has not processed yet (what a commit of processed records stores).
+    pub processed: Option<Offset>,
+    /// The offset last committed by this consumer.
+    pub committed: Option<Offset>,
+    /// The leader's high watermark in the last fetch response.
+    pub high_watermark: Option<Offset>,
+    /// The leader's log end offset in the last fetch response.
+    pub log_end_offset: Option<Offset>,
+    /// Waiting for an OffsetFetch / ListOffsets answer.
+    #[serde(skip)]
+    resolving: bool,
+    /// Needs `auto.offset.reset` (no committed offset, or out of range).
+    #[serde(skip)]
+    needs_reset: bool,
+    /// Don't fetch before this instant (after an error).
+    #[serde(skip)]
+    backoff_until: SimTime,
+}
+
+/// A consumer.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    /// Its client id.
+    pub id: ClientId,
+    /// Its name in the scenario (also its `client.id`).
+    pub name: Rc<str>,
+    /// Its settings.
+    pub config: ConsumerConfig,
+    /// `group.id`, or `None` for a consumer using `assign()`.
+    pub group: Option<Rc<str>>,
+    /// The subscribed topics (group mode).
+    pub topics: Vec<String>,
+    /// The manually assigned partitions (assign mode).
+    pub manual: Vec<TopicPartition>,
+    bootstrap: Vec<BrokerId>,
+    bootstrap_cursor: usize,
+    metadata: Rc<MetadataImage>,
+    metadata_due: SimTime,
+    next_correlation: u64,
+    in_flight: BTreeMap<u64, InFlight>,
+    wake: LazyTimer,
+    // ---- membership ----
+    /// The member id the coordinator gave ("" before).
+    pub member_id: String,
+    /// The generation of the last join (-1 before).
+    pub generation: i32,
+    /// The member's state.
+    pub state: MemberState,
+    /// Whether it is the group's leader.
+    pub is_leader: bool,
+    coordinator: Option<BrokerId>,
+    coordinator_backoff_until: SimTime,
+    rejoin_needed: bool,
+    join_prepared: bool,
+    join_backoff_until: SimTime,
+    next_heartbeat: SimTime,
+    last_heartbeat_ok: SimTime,
+    last_poll: SimTime,
+    protocol: Option<String>,
+    /// The leader's view of partition counts when it assigned (a change makes it rejoin).
+    assignment_snapshot: BTreeMap<String, usize>,
+    sticky: StickyAssignor,
+    cooperative: CooperativeStickyAssignor,
+    // ---- assignment and positions ----
+    /// The partitions it owns, in assignment order.
+    pub owned: Vec<TopicPartition>,
+    /// Per-partition state of what it owns.
+    pub partitions: BTreeMap<Tp, PartitionState>,
+    buffer: VecDeque<(Tp, Rc<Batch>)>,
+    // ---- application ----
+    app: App,
+    next_auto_commit: SimTime,
+    commit_in_flight: bool,
+    /// Started by the timeline (a consumer does nothing before).
+    pub started: bool,
+    /// Records processed so far.
+    pub consumed: u64,
+}
+
+impl Consumer {
+    /// A consumer that bootstraps from `bootstrap`; it starts when the timeline says so.
+    pub fn new(
+        id: ClientId,
+        name: &str,
+        config: ConsumerConfig,
+        group: Option<String>,
+        topics: Vec<String>,
+        manual: Vec<TopicPartition>,
+        bootstrap: Vec<BrokerId>,
+    ) -> Self {
+        Self {
+            id,
+            name: Rc::from(name),
+            config,
+            group: group.map(|g| Rc::from(g.as_str())),
+            topics,
+            manual,
+            bootstrap,
+            bootstrap_cursor: 0,
+            metadata: Rc::new(MetadataImage::default()),
+            metadata_due: SimTime::ZERO,
+            next_correlation: 0,
+            in_flight: BTreeMap::new(),
+            wake: LazyTimer::default(),
+            member_id: String::new(),
+            generation: -1,
+            state: MemberState::Unjoined,
+            is_leader: false,
+            coordinator: None,
+            coordinator_backoff_until: SimTime::ZERO,
+            rejoin_needed: true,
+            join_prepared: false,
+            join_backoff_until: SimTime::ZERO,
+            next_heartbeat: SimTime::NEVER,
+            last_heartbeat_ok: SimTime::ZERO,
+            last_poll: SimTime::ZERO,
+            protocol: None,
+            assignment_snapshot: BTreeMap::new(),
+            sticky: StickyAssignor::default(),
+            cooperative: CooperativeStickyAssignor::default(),
+            owned: Vec::new(),
+            partitions: BTreeMap::new(),
+            buffer: VecDeque::new(),
+            app: App::Stopped,
+            next_auto_commit: SimTime::NEVER,
+            commit_in_flight: false,
+            started: false,
+            consumed: 0,
+        }
+    }
+
+    /// A new process with the same settings (after a crash), not started.
+    pub fn fresh(&self) -> Consumer {
+        Consumer::new(
+            self.id,
+            &self.name,
+            self.config.clone(),
+            self.group.as_deref().map(str::to_string),
+            self.topics.clone(),
+            self.manual.clone(),
+            self.bootstrap.clone(),
+        )
+    }
+
+    /// The group name for traces ("" for an assign() consumer).
+    fn group_name(&self) -> String {
+        self.group.as_deref().unwrap_or("").to_string()
+    }
+
+    /// `subscribe()`/`assign()` and the first `poll()`: the consumer starts.
+    pub fn start(&mut self, now: SimTime, out: &mut Effects) {
+        self.started = true;
+        self.app = App::Polling;
+        self.last_poll = now;
+        self.last_heartbeat_ok = now;
+        self.metadata_due = now;
+        self.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms.max(1));
+        if self.group.is_none() {
+            self.owned = self.manual.clone();
+        }
+        if self.config.read_committed {
+            out.trace(TraceKind::ConsumerError {
+                consumer: self.name.to_string(),
+                error: "note".into(),
+                message:
+                    "isolation.level=read_committed: no transactions are simulated, so it sees exactly the \
+                          records read_uncommitted sees (up to the high watermark)"
+                        .into(),
+            });
+        }
+        self.drive(now, out);
+    }
+
+    /// `close()`: commit (auto-commit) and leave the group; the process then stops.
+    pub fn close(&mut self, now: SimTime, out: &mut Effects) {
+        if self.app == App::Stopped {
+            return;
+        }
+        if self.config.commit == CommitMode::Auto && self.state == MemberState::Stable {
+            self.send_commit(now, false, out);
+        }
+        if self.group.is_some() && self.state != MemberState::Unjoined {
+            self.send_leave(now, "close()", out);
+        }
+        self.stop(out, "close() was called");
+    }
+
+    fn stop(&mut self, out: &mut Effects, reason: &str) {
+        self.app = App::Stopped;
+        self.state = MemberState::Unjoined;
+        if self.group.is_some() {
+            out.trace(TraceKind::ConsumerLeft {
+                consumer: self.name.to_string(),
+                group: self.group_name(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// Whether the consumer runs.
+    pub fn is_running(&self) -> bool {
+        self.app != App::Stopped
+    }
+
+    /// The single entry point.
+    pub fn handle(&mut self, now: SimTime, input: Input, out: &mut Effects) {
+        if self.app == App::Stopped {
+            return;
+        }
+        match input {
+            Input::Message { msg, .. } => match msg {
+                Msg::MetadataResponse { correlation, image }
+                    if self.in_flight.remove(&correlation).is_some()
+                        && image.version >= self.metadata.version =>
+                {
+                    self.metadata = image;
+                    self.on_metadata(now, out);
+                }
+                Msg::GroupResponse { correlation, resp } => {
+                    if let Some(f) = self.in_flight.remove(&correlation) {
+                        self.on_response(now, f, *resp, out);
+                    }
+                }
+                Msg::FetchResponse(resp) => {
+                    if let Some(f) = self.in_flight.remove(&resp.correlation) {
+                        self.on_fetch_response(now, f.broker, &resp, out);
+                    }
+                }
+                Msg::Disconnected { broker } => self.on_disconnect(now, broker, out),
+                _ => {}
+            },
+            Input::Timer(Timer::ClientWake) => {
+                if !self.wake.fire(now) {
+                    return;
+                }
+                self.expire_requests(now, out);
+            }
+            Input::Timer(_) => {}
+        }
+        self.drive(now, out);
+    }
+
+    fn on_response(&mut self, now: SimTime, f: InFlight, resp: GroupResponse, out: &mut Effects) {
+        match (f.what, resp) {
+            (Pending::FindCoordinator, GroupResponse::FindCoordinator { result }) => {
+                self.on_find_coordinator(now, result)
+            }
+            (Pending::Join, GroupResponse::JoinGroup { result, member_id }) => {
+                self.on_join_response(now, result, member_id, out)
+            }
+            (Pending::Sync, GroupResponse::SyncGroup { result }) => self.on_sync_response(now, result, out),
+            (Pending::Heartbeat, GroupResponse::Heartbeat { error }) => {
+                self.on_heartbeat_response(now, error, out)
+            }
+            (Pending::Commit { offsets, sync }, GroupResponse::OffsetCommit { result }) => {
+                self.on_commit_response(now, offsets, sync, result, out)
+            }
+            (Pending::OffsetFetch, GroupResponse::OffsetFetch { result }) => {
+                self.on_offset_fetch(now, f.broker, result, out)
+            }
+            (Pending::ListOffsets, GroupResponse::ListOffsets { partitions }) => {
+                self.on_list_offsets(now, partitions, out)
+            }
+            _ => {}
+        }
+    }
+
+    /// A connection broke: what was in flight on it fails with a network error.
+    fn on_disconnect(&mut self, now: SimTime, broker: BrokerId, out: &mut Effects) {
+        let broken: Vec<u64> =
+            self.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(c, _)| *c).collect();
+        for c in broken {
+            let f = self.in_flight.remove(&c).expect("listed");
+            self.on_request_failed(now, f, ErrorCode::NETWORK_EXCEPTION, out);
+        }
+    }
+
+    fn expire_requests(&mut self, now: SimTime, out: &mut Effects) {
+        let late: Vec<u64> =
+            self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(c, _)| *c).collect();
+        for c in late {
+            let f = self.in_flight.remove(&c).expect("listed");
+            self.on_request_failed(now, f, ErrorCode::REQUEST_TIMED_OUT, out);
+        }
+    }
+
+    /// A request got no answer (timeout or broken connection).
+    fn on_request_failed(&mut self, now: SimTime, f: InFlight, e: ErrorCode, out: &mut Effects) {
+        match f.what {
+            Pending::Metadata | Pending::ListOffsets | Pending::OffsetFetch => {
+                for p in self.partitions.values_mut() {
+                    p.resolving = false;
+                }
+            }
+            Pending::Fetch { .. } => {}
+            Pending::Leave => {}
+            Pending::Commit { offsets, sync } => {
+                self.coordinator_unknown(now);
+                self.on_commit_response(now, offsets, sync, Err(ErrorCode::COORDINATOR_NOT_AVAILABLE), out);
+            }
+            Pending::FindCoordinator | Pending::Join | Pending::Sync | Pending::Heartbeat => {
+                self.coordinator_unknown(now);
+                if matches!(f.what, Pending::Join | Pending::Sync) {
+                    self.state = MemberState::Unjoined;
+                    self.rejoin_needed = true;
+                }
+            }
+        }
+        let _ = e;
+    }
+
+    fn send(
+        &mut self,
+        now: SimTime,
+        broker: BrokerId,
+        what: Pending,
+        msg: impl FnOnce(u64) -> Msg,
+        out: &mut Effects,
+    ) -> u64 {
+        self.next_correlation += 1;
+        let c = self.next_correlation;
+        let timeout = match what {
+            // The JoinGroup request timeout is max(request.timeout.ms, rebalance timeout + 5 s) ([AC]:620-627).
+            Pending::Join => self.config.request_timeout_ms.max(self.config.rebalance_timeout_ms + 5_000),
+            Pending::Fetch { .. } => self.config.request_timeout_ms + self.config.fetch_max_wait_ms,
+            _ => self.config.request_timeout_ms,
+        };
+        self.in_flight.insert(c, InFlight { what, broker, deadline: now.plus_ms(timeout) });
+        out.send(NodeId::Broker(broker), msg(c));
+        c
+    }
+
+    fn send_group(
+        &mut self,
+        now: SimTime,
+        broker: BrokerId,
+        what: Pending,
+        req: GroupRequest,
+        out: &mut Effects,
+    ) {
+        self.send(now, broker, what, |correlation| Msg::Group { correlation, req: Box::new(req) }, out);
+    }
+
+    fn has_in_flight(&self, f: impl Fn(&Pending) -> bool) -> bool {
+        self.in_flight.values().any(|x| f(&x.what))
+    }
+
+    // ---- The main loop ----
+
+    /// Does whatever is due: metadata, coordinator, heartbeats, the rebalance, positions, fetches and the
+    /// application; then arms the wake-up timer for the next deadline.
+    fn drive(&mut self, now: SimTime, out: &mut Effects) {
+        if self.app == App::Stopped {
+            return;
+        }
+        self.maybe_refresh_metadata(now, out);
+        if self.group.is_some() {
+            self.heartbeat_thread(now, out);
+            if self.app == App::Stopped {
+                return;
+            }
+            if self.app == App::Polling {
+                self.last_poll = now;
+                self.maybe_auto_commit(now, out);
+                self.ensure_active_group(now, out);
+            }
+        }
+        self.update_positions(now, out);
+        self.send_fetches(now, out);
+        self.run_application(now, out);
+        self.arm_wake(now, out);
+    }
+
+    /// Arms the wake-up timer for the earliest future deadline (whatever was due has just been handled, or waits
+    /// for an answer).
+    fn arm_wake(&mut self, now: SimTime, out: &mut Effects) {
+        let mut next = SimTime::NEVER;
+        let mut take = |t: SimTime| {
+            if t > now {
+                next = next.min(t)
+            }
+        };
+        take(self.metadata_due);
+        self.in_flight.values().for_each(|f| take(f.deadline));
+        if self.group.is_some() {
+            if matches!(self.state, MemberState::Stable | MemberState::CompletingRebalance) {
+                take(self.next_heartbeat);
+                if let Some(max) = self.config.max_poll_interval_ms {
+                    if self.app != App::Polling {
+                        take(self.last_poll.plus_ms(max) + 1);
+                    }
+                }
+            }
+            take(self.coordinator_backoff_until);
+            take(self.join_backoff_until);
+            if self.config.commit == CommitMode::Auto {
+                take(self.next_auto_commit);
+            }
+        }
+        if let App::Processing { until, .. } = self.app {
+            take(until);
+        }
+        self.partitions
+            .values()
+            .filter(|p| p.backoff_until > SimTime::ZERO)
+            .for_each(|p| take(p.backoff_until));
+        if next < SimTime::NEVER {
+            self.wake.arm(next, Timer::ClientWake, out);
+        }
+    }
+
+    // ---- The application ----
+
+    fn run_application(&mut self, now: SimTime, out: &mut Effects) {
+        if let App::Processing { until, .. } = &self.app {
+            if *until > now {
+                return;
+            }
+            let App::Processing { ranges, .. } = std::mem::replace(&mut self.app, App::Polling) else {
+                unreachable!()
+            };
+            self.finish_processing(now, ranges, out);
+        }
+        if self.app != App::Polling || !self.can_hand_out_records() {
+            return;
+        }
+        let ranges = self.take_records();
+        if ranges.is_empty() {
+            return;
+        }
+        self.last_poll = now;
+        if self.config.commit == CommitMode::BeforeProcess && self.group.is_some() {
+            // kafka-go ReadMessage: the message is committed before the application sees it.
+            for (tp, _, last) in &ranges {
+                if let Some(p) = self.partitions.get_mut(tp) {
+                    p.processed = Some(last + 1);
+                }
+            }
+            if self.send_commit(now, true, out) {
+                self.app = App::Committing { ranges };
+                return;
+            }
+        }
+        self.begin_processing(now, ranges);
+    }
+
+    fn can_hand_out_records(&self) -> bool {
+        // Java: no records while a rebalance is in progress for eager members (they revoked everything) and
+        // none for partitions this consumer no longer owns.
+        self.group.is_none() || self.state == MemberState::Stable
+    }
+
+    fn begin_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>) {
+        let n: u64 = ranges.iter().map(|(_, a, b)| (b - a + 1) as u64).sum();
+        let until = now + n.saturating_mul(self.config.processing_us_per_record);
+        self.app = App::Processing { until, ranges };
+    }
+
+    /// The application is done with a batch: the records count as delivered, and it commits if its mode says so.
+    fn finish_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>, out: &mut Effects) {
+        for (tp, first, last) in &ranges {
+            self.consumed += (last - first + 1) as u64;
+            out.trace(TraceKind::Consumed {
+                consumer: self.name.to_string(),
+                group: self.group_name(),
+                partition: self.metadata.tp_name(*tp),
+                from: *first,
+                to: *last,
+                generation: self.generation,
+            });
+            if let Some(p) = self.partitions.get_mut(tp) {
+                if self.config.commit != CommitMode::BeforeProcess {
+                    p.processed = Some(p.processed.map_or(last + 1, |x| x.max(last + 1)));
+                }
+            }
+        }
+        if self.group.is_none() {
+            return;
+        }
+        #[allow(clippy::collapsible_match)] // the guard would have to borrow `self` mutably
+        match self.config.commit {
+            CommitMode::Sync => {
+                if self.send_commit(now, true, out) {
+                    self.app = App::Committing { ranges: Vec::new() };
+                }
+            }
+            CommitMode::Async => {
+                self.send_commit(now, false, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Auto-commit from `poll()` when `auto.commit.interval.ms` has passed (Java commits the position after
+    /// the records it returned, which the application has processed by the time it polls again; sarama commits
+    /// the offsets marked after processing).
+    fn maybe_auto_commit(&mut self, now: SimTime, out: &mut Effects) {
+        if self.config.commit != CommitMode::Auto || now < self.next_auto_commit {
+            return;
+        }
+        self.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms.max(1));
+        if self.state == MemberState::Stable && !self.commit_in_flight {
+            self.send_commit(now, false, out);
+        }
+    }
+
+    /// Sends an OffsetCommit of the processed positions that moved since the last commit. Returns whether one
+    /// was sent. The client commits only as a Stable member ([CC]:1265-1288).
+    fn send_commit(&mut self, now: SimTime, sync: bool, out: &mut Effects) -> bool {
+        let Some(group) = self.group.clone() else { return false };
+        let offsets: Vec<(TopicPartition, Offset)> = self
+            .partitions
+            .iter()
+            .filter_map(|(tp, p)| match p.processed {
+                Some(o) if p.committed != Some(o) => Some((self.topic_partition(*tp)?, o)),
+                _ => None,
+            })
+            .collect();
+        if offsets.is_empty() {
+            return false;
+        }
+        if self.state != MemberState::Stable {
+            let error = if self.state == MemberState::Unjoined {
+                ErrorCode::UNKNOWN_MEMBER_ID
+            } else {
+                ErrorCode::REBALANCE_IN_PROGRESS
+            };
+            out.trace(TraceKind::CommitFailed {
+                consumer: self.name.to_string(),
+                group: self.group_name(),
+                error,
+                reason: "the consumer is not a stable member, so the commit is not even sent".into(),
+            });
+            return false;
+        }
+        let Some(coordinator) = self.coordinator else { return false };
+        self.commit_in_flight = true;
+        let member = self.member_ref();
+        let req = GroupRequest::OffsetCommit { group, member, offsets: offsets.clone() };
+        self.send_group(now, coordinator, Pending::Commit { offsets, sync }, req, out);
+        true
+    }
+
+    fn on_commit_response(
+        &mut self,
+        now: SimTime,
+        offsets: Vec<(TopicPartition, Offset)>,
+        sync: bool,
+        result: Result<Vec<(TopicPartition, Offset)>, ErrorCode>,
+        out: &mut Effects,
+    ) {
+        self.commit_in_flight = false;
+        match result {
+            Ok(done) => {
+                for (tp, o) in done {
+                    if let Some(t) = self.tp_of(&tp) {
+                        if let Some(p) = self.partitions.get_mut(&t) {
+                            p.committed = Some(o);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let reason = match e {
+                    ErrorCode::ILLEGAL_GENERATION | ErrorCode::UNKNOWN_MEMBER_ID => {
+                        "CommitFailedException: the group has rebalanced and assigned the partitions to another \
+                         member; this member's work since its last commit will be redone"
+                    }
+                    ErrorCode::REBALANCE_IN_PROGRESS => "RebalanceInProgressException: rejoin first",
+                    _ => "retriable: the coordinator is unavailable",
+                };
+                out.trace(TraceKind::CommitFailed {
+                    consumer: self.name.to_string(),
+                    group: self.group_name(),
+                    error: e,
+                    reason: reason.into(),
+                });
+                self.on_group_error(now, e, out);
+                let _ = offsets;
+            }
+        }
+        if sync {
+            if let App::Committing { ranges } = std::mem::replace(&mut self.app, App::Polling) {
+                if !ranges.is_empty() {
+                    self.begin_processing(now, ranges);
+                }
+            }
+        }
+    }
+
+    // ---- Helpers ----
+
+    fn topic_partition(&self, tp: Tp) -> Option<TopicPartition> {
+        let t = self.metadata.topics.get(&tp.topic)?;
+        Some(TopicPartition::new(t.name.clone(), tp.partition as i32))
+    }
+
+    fn tp_of(&self, tp: &TopicPartition) -> Option<Tp> {
+        let t = self.metadata.topic_by_name(&tp.topic)?;
+        ((tp.partition as usize) < t.partitions.len())
+            .then_some(Tp { topic: t.id, partition: tp.partition as u32 })
+    }
+
+    /// Every owned partition's name and client-side state.
+    pub fn partition_states(&self) -> impl Iterator<Item = (String, &PartitionState)> + '_ {
+        self.partitions.iter().map(|(tp, p)| (self.metadata.tp_name(*tp), p))
+    }
+}
