@@ -25,6 +25,10 @@ pub struct ClusterView {
     pub partitions: Vec<PartitionView>,
     /// Producers.
     pub producers: Vec<ProducerView>,
+    /// Consumers.
+    pub consumers: Vec<ConsumerView>,
+    /// Consumer groups, as their coordinators know them.
+    pub groups: Vec<GroupView>,
     /// Cut links, as (from, to) node names.
     pub cut_links: Vec<(String, String)>,
     /// The trace hash so far.
@@ -191,9 +195,11 @@ pub fn view(world: &World) -> ClusterView {
                 failed: p.failed,
                 queued: p.queued_records(),
             }),
-            Client::Admin(_) => None,
+            _ => None,
         })
         .collect();
+    let consumers = world.consumers().map(|c| consumer_view(world, c)).collect();
+    let groups = group_views(world);
     let cut_links = world.network.cuts().map(|(a, b)| (world.node_name(*a), world.node_name(*b))).collect();
     ClusterView {
         time_us: world.now().0,
@@ -206,6 +212,8 @@ pub fn view(world: &World) -> ClusterView {
         brokers,
         partitions,
         producers,
+        consumers,
+        groups,
         cut_links,
         trace_hash: world.trace().hash_hex(),
     }
@@ -240,5 +248,168 @@ pub fn render_text(v: &ClusterView) -> String {
             ));
         }
     }
+    out
+}
+
+/// One consumer, as the client sees itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerView {
+    /// Its name (`client.id`).
+    pub name: String,
+    /// Its client profile.
+    pub client: String,
+    /// `group.id` (empty for assign()).
+    pub group: String,
+    /// Running, stopped (closed, crashed, failed) or paused.
+    pub status: &'static str,
+    /// Its member state.
+    pub member_state: crate::kafka::consumer::MemberState,
+    /// Its member id.
+    pub member_id: String,
+    /// The generation it believes is current.
+    pub generation: i32,
+    /// Whether it is the group leader.
+    pub leader: bool,
+    /// Records processed.
+    pub consumed: u64,
+    /// Owned partitions with position, committed offset and lag (high watermark − position).
+    pub partitions: Vec<ConsumerPartitionView>,
+}
+
+/// One partition a consumer owns.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerPartitionView {
+    /// `topic-N`.
+    pub partition: String,
+    /// Next offset to fetch.
+    pub position: Option<Offset>,
+    /// Last committed by this consumer.
+    pub committed: Option<Offset>,
+    /// High watermark − position, when both are known.
+    pub lag: Option<Offset>,
+}
+
+/// One group on its coordinator.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupView {
+    /// `group.id`.
+    pub name: String,
+    /// The coordinating broker.
+    pub coordinator: BrokerId,
+    /// Empty, PreparingRebalance, CompletingRebalance, Stable, Dead.
+    pub state: &'static str,
+    /// The generation.
+    pub generation: i32,
+    /// The selected assignor.
+    pub protocol: Option<String>,
+    /// The leader's client name.
+    pub leader: Option<String>,
+    /// Members with their assignments.
+    pub members: Vec<GroupMemberView>,
+    /// Committed offsets: (partition, offset, lag = high watermark − committed when known).
+    pub offsets: Vec<(String, Offset, Option<Offset>)>,
+}
+
+/// One member of a group.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupMemberView {
+    /// Member id.
+    pub member_id: String,
+    /// Client name.
+    pub client: String,
+    /// `group.instance.id`.
+    pub instance_id: Option<String>,
+    /// Assigned partitions.
+    pub assignment: Vec<String>,
+    /// Parked in JoinGroup.
+    pub joining: bool,
+}
+
+fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> ConsumerView {
+    let status = if world.is_paused(NodeId::Client(c.id)) {
+        "paused"
+    } else if c.is_running() {
+        "running"
+    } else if c.started {
+        "stopped"
+    } else {
+        "not started"
+    };
+    let partitions = c
+        .partition_states()
+        .map(|(partition, p)| ConsumerPartitionView {
+            partition,
+            position: p.position,
+            committed: p.committed,
+            lag: p.high_watermark.zip(p.position).map(|(h, pos)| (h - pos).max(0)),
+        })
+        .collect();
+    ConsumerView {
+        name: c.name.to_string(),
+        client: format!("{:?}", c.config.client).to_lowercase(),
+        group: c.group.as_deref().unwrap_or("").to_string(),
+        status,
+        member_state: c.state,
+        member_id: c.member_id.clone(),
+        generation: c.generation,
+        leader: c.is_leader,
+        consumed: c.consumed,
+        partitions,
+    }
+}
+
+/// The groups of every live broker's coordinator (each group lives on one broker at a time).
+pub fn group_views(world: &World) -> Vec<GroupView> {
+    let image = world.controller.published();
+    let mut out: Vec<GroupView> = Vec::new();
+    for (id, _) in world.brokers.iter() {
+        let Some(b) = world.broker(*id) else { continue };
+        let coord = &b.group_side.coordinator;
+        for (name, g) in &coord.groups {
+            let offsets = coord
+                .offsets
+                .get(name)
+                .map(|m| {
+                    m.iter()
+                        .map(|(tp, v)| {
+                            let hw = image
+                                .topic_by_name(&tp.topic)
+                                .and_then(|t| t.partitions.get(tp.partition as usize))
+                                .and_then(|p| p.leader)
+                                .and_then(|l| world.broker(l))
+                                .and_then(|lb| {
+                                    lb.partitions
+                                        .values()
+                                        .find(|p| p.name.as_ref() == tp.to_string())
+                                        .map(|p| p.log.high_watermark())
+                                });
+                            (tp.to_string(), v.offset, hw.map(|h| (h - v.offset).max(0)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(GroupView {
+                name: name.to_string(),
+                coordinator: *id,
+                state: g.state.name(),
+                generation: g.generation,
+                protocol: g.protocol_name.clone(),
+                leader: g.leader.as_deref().map(|l| g.client_of(l)),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| GroupMemberView {
+                        member_id: m.id.clone(),
+                        client: m.client_id.to_string(),
+                        instance_id: m.instance_id.clone(),
+                        assignment: m.assignment.iter().map(ToString::to_string).collect(),
+                        joining: m.awaiting_join.is_some(),
+                    })
+                    .collect(),
+                offsets,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }

@@ -34,6 +34,8 @@ pub enum Action {
     Produce { producer: String, workload: Workload },
     /// An admin call.
     Admin(AdminOp),
+    /// Start, stop (close), crash or restart a consumer.
+    Consumer { name: String, op: ConsumerOp },
     /// A note for the reader, nothing else.
     Note,
 }
@@ -61,13 +63,25 @@ impl Action {
                 workload.remaining, workload.template.topic
             ),
             Action::Admin(op) => format!("admin {}", op.name()),
+            Action::Consumer { name, op } => match op {
+                ConsumerOp::Start => format!("{name} starts (subscribe/assign and poll)"),
+                ConsumerOp::Stop => format!("{name} calls close()"),
+                ConsumerOp::Crash => format!("{name}'s process dies (no LeaveGroup, no commit)"),
+                ConsumerOp::Restart => format!("{name}'s process starts again"),
+            },
             Action::Note => String::new(),
         }
     }
 
     /// Whether it is a fault or repair (shown as such in the timeline).
     pub fn is_fault(&self) -> bool {
-        !matches!(self, Action::Produce { .. } | Action::Admin(_) | Action::Note)
+        !matches!(
+            self,
+            Action::Produce { .. }
+                | Action::Admin(_)
+                | Action::Note
+                | Action::Consumer { op: ConsumerOp::Start | ConsumerOp::Stop, .. }
+        )
     }
 }
 
@@ -79,6 +93,19 @@ fn link(c: &LinkConfig) -> String {
         c.loss,
         c.duplicate
     )
+}
+
+/// What happens to a consumer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsumerOp {
+    /// `subscribe()` or `assign()`, then the poll loop.
+    Start,
+    /// `close()`: a final auto-commit and LeaveGroup.
+    Stop,
+    /// The process dies.
+    Crash,
+    /// A new process with the same settings starts (after a crash).
+    Restart,
 }
 
 /// An action scheduled at an instant, with the reader's note.

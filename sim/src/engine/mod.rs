@@ -53,6 +53,10 @@ pub enum Timer {
     FetcherWake { leader: BrokerId, generation: u64 },
     /// Broker: a follower's fetch got no answer within `replica.socket.timeout.ms`; send a new one.
     FetchTimeout { leader: BrokerId },
+    /// Broker: the group coordinator's earliest deadline (join, sync, session timers; loads; write timeouts).
+    GroupCoordinator,
+    /// Broker: remove expired committed offsets (`offsets.retention.check.interval.ms`).
+    OffsetsRetention,
     /// Controller: look for brokers whose session expired.
     SessionCheck,
     /// Controller: check leader balance (`leader.imbalance.check.interval.seconds`).
@@ -71,6 +75,8 @@ pub enum Timer {
     MetadataRefresh,
     /// Client: ask for metadata again after a failed or unhelpful attempt (`retry.backoff.ms`).
     MetadataRetry,
+    /// Consumer: its earliest deadline (heartbeat, poll deadline, processing, auto-commit, backoffs, requests).
+    ClientWake,
     /// Producer: the next record of a workload is due.
     Workload { task: u32 },
 }

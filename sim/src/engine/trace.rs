@@ -5,6 +5,7 @@
 use super::time::SimTime;
 use crate::kafka::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, RecordId};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How much a run records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +98,49 @@ pub enum TraceKind {
     Admin { op: &'static str, request: String, error: Option<ErrorCode>, message: String },
     /// An invariant checker found a violation.
     Violation { checker: &'static str, message: String },
+    /// A group started a rebalance: it went to PreparingRebalance (members must rejoin).
+    RebalanceStarted { group: String, generation: i32, reason: String },
+    /// The join phase ended: the new generation, its assignor, leader and members.
+    JoinCompleted { group: String, generation: i32, protocol: String, leader: String, members: Vec<String> },
+    /// The leader's assignment is stored in `__consumer_offsets`: the group is Stable.
+    GroupStable {
+        group: String,
+        generation: i32,
+        protocol: String,
+        assignment: BTreeMap<String, Vec<String>>,
+    },
+    /// The group's last member is gone: it is Empty (its offsets stay until `offsets.retention.minutes`).
+    GroupEmpty { group: String, generation: i32 },
+    /// The coordinator removed a member from a group.
+    MemberRemoved { group: String, member: String, reason: String },
+    /// The coordinator stored committed offsets (replicated in `__consumer_offsets`).
+    OffsetsCommitted { group: String, member: String, generation: i32, offsets: BTreeMap<String, i64> },
+    /// Committed offsets expired (`offsets.retention.minutes`) or were deleted.
+    OffsetsExpired { group: String, partitions: Vec<String>, reason: String },
+    /// A broker became coordinator for the groups of an offsets partition and loaded them from its log.
+    CoordinatorLoaded { broker: BrokerId, partition: u32, groups: Vec<String> },
+    /// A broker stopped coordinating the groups of an offsets partition.
+    CoordinatorUnloaded { broker: BrokerId, partition: u32, groups: Vec<String> },
+    /// A consumer got partitions (`onPartitionsAssigned`).
+    PartitionsAssigned {
+        consumer: String,
+        group: String,
+        generation: i32,
+        partitions: Vec<String>,
+        added: Vec<String>,
+    },
+    /// A consumer gave partitions up (`onPartitionsRevoked`, or `onPartitionsLost` when `lost`).
+    PartitionsRevoked { consumer: String, group: String, partitions: Vec<String>, lost: bool, reason: String },
+    /// A consumer's application processed records `from..=to` of a partition.
+    Consumed { consumer: String, group: String, partition: String, from: Offset, to: Offset, generation: i32 },
+    /// A consumer had no valid position and applied `auto.offset.reset`.
+    OffsetReset { consumer: String, partition: String, policy: String, offset: Offset, reason: String },
+    /// A consumer's commit failed.
+    CommitFailed { consumer: String, group: String, error: ErrorCode, reason: String },
+    /// A consumer left its group (LeaveGroup, poll timeout, close) or stopped.
+    ConsumerLeft { consumer: String, group: String, reason: String },
+    /// A consumer hit an error it cannot recover from, or an API the client forbids.
+    ConsumerError { consumer: String, error: String, message: String },
 }
 
 impl TraceKind {
@@ -125,6 +169,22 @@ impl TraceKind {
             TraceKind::ProduceRetry { .. } => "ProduceRetry",
             TraceKind::Admin { .. } => "Admin",
             TraceKind::Violation { .. } => "Violation",
+            TraceKind::RebalanceStarted { .. } => "RebalanceStarted",
+            TraceKind::JoinCompleted { .. } => "JoinCompleted",
+            TraceKind::GroupStable { .. } => "GroupStable",
+            TraceKind::GroupEmpty { .. } => "GroupEmpty",
+            TraceKind::MemberRemoved { .. } => "MemberRemoved",
+            TraceKind::OffsetsCommitted { .. } => "OffsetsCommitted",
+            TraceKind::OffsetsExpired { .. } => "OffsetsExpired",
+            TraceKind::CoordinatorLoaded { .. } => "CoordinatorLoaded",
+            TraceKind::CoordinatorUnloaded { .. } => "CoordinatorUnloaded",
+            TraceKind::PartitionsAssigned { .. } => "PartitionsAssigned",
+            TraceKind::PartitionsRevoked { .. } => "PartitionsRevoked",
+            TraceKind::Consumed { .. } => "Consumed",
+            TraceKind::OffsetReset { .. } => "OffsetReset",
+            TraceKind::CommitFailed { .. } => "CommitFailed",
+            TraceKind::ConsumerLeft { .. } => "ConsumerLeft",
+            TraceKind::ConsumerError { .. } => "ConsumerError",
         }
     }
 
@@ -205,6 +265,64 @@ impl TraceKind {
                 None => format!("admin {op} {request} → ok: {message}"),
             },
             TraceKind::Violation { checker, message } => format!("VIOLATION [{checker}] {message}"),
+            TraceKind::RebalanceStarted { group, generation, reason } => {
+                format!("group {group} starts a rebalance (generation {generation} ends): {reason}")
+            }
+            TraceKind::JoinCompleted { group, generation, protocol, leader, members } => format!(
+                "group {group} generation {generation}: {} joined, leader {leader}, assignor {protocol}",
+                members.join(", ")
+            ),
+            TraceKind::GroupStable { group, generation, assignment, .. } => {
+                let parts: Vec<String> =
+                    assignment.iter().map(|(m, ps)| format!("{m} → [{}]", ps.join(", "))).collect();
+                format!("group {group} generation {generation} is Stable: {}", parts.join("; "))
+            }
+            TraceKind::GroupEmpty { group, generation } => {
+                format!("group {group} is Empty (generation {generation}): no members left")
+            }
+            TraceKind::MemberRemoved { group, member, reason } => {
+                format!("coordinator removes {member} from group {group}: {reason}")
+            }
+            TraceKind::OffsetsCommitted { group, member, generation, offsets } => {
+                let parts: Vec<String> = offsets.iter().map(|(p, o)| format!("{p}={o}")).collect();
+                format!("group {group}: {member} committed {} (generation {generation})", parts.join(", "))
+            }
+            TraceKind::OffsetsExpired { group, partitions, reason } => {
+                format!("group {group}: offsets of {} removed: {reason}", partitions.join(", "))
+            }
+            TraceKind::CoordinatorLoaded { broker, partition, groups } => format!(
+                "broker {broker} is now coordinator for __consumer_offsets-{partition}{}",
+                if groups.is_empty() { String::new() } else { format!(" and loaded group(s) {}", groups.join(", ")) }
+            ),
+            TraceKind::CoordinatorUnloaded { broker, partition, groups } => format!(
+                "broker {broker} is no longer coordinator for __consumer_offsets-{partition}{}",
+                if groups.is_empty() { String::new() } else { format!(" (group(s) {})", groups.join(", ")) }
+            ),
+            TraceKind::PartitionsAssigned { consumer, group, generation, partitions, added } => format!(
+                "{consumer} ({group} generation {generation}) owns [{}]{}",
+                partitions.join(", "),
+                if added.is_empty() { String::new() } else { format!(", newly assigned [{}]", added.join(", ")) }
+            ),
+            TraceKind::PartitionsRevoked { consumer, group, partitions, lost, reason } => format!(
+                "{consumer} ({group}) {} [{}]: {reason}",
+                if *lost { "LOST" } else { "revokes" },
+                partitions.join(", ")
+            ),
+            TraceKind::Consumed { consumer, partition, from, to, .. } => {
+                if from == to {
+                    format!("{consumer} processes {partition} offset {from}")
+                } else {
+                    format!("{consumer} processes {partition} offsets {from}..{to}")
+                }
+            }
+            TraceKind::OffsetReset { consumer, partition, policy, offset, reason } => {
+                format!("{consumer}: {partition} {reason}; auto.offset.reset={policy} → position {offset}")
+            }
+            TraceKind::CommitFailed { consumer, group, error, reason } => {
+                format!("{consumer}: commit to group {group} FAILED with {error}: {reason}")
+            }
+            TraceKind::ConsumerLeft { consumer, group, reason } => format!("{consumer} leaves group {group}: {reason}"),
+            TraceKind::ConsumerError { consumer, error, message } => format!("{consumer}: {error}: {message}"),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The world: every node, the network, the event queue, the RNG streams and the trace. One [`World::step`] pops
 //! exactly one event, hands it to its node and turns the node's effects into future events.
 
-use super::action::{Action, Liveness, TimedAction};
+use super::action::{Action, ConsumerOp, Liveness, TimedAction};
 use super::network::{Delivery, Network};
 use super::queue::EventQueue;
 use super::rng::{RngStreams, Stream};
@@ -12,6 +12,7 @@ use crate::kafka::admin::AdminOp;
 use crate::kafka::admin_client::AdminClient;
 use crate::kafka::broker::{Broker, BrokerStorage};
 use crate::kafka::config::BrokerConfig;
+use crate::kafka::consumer::Consumer;
 use crate::kafka::controller::Controller;
 use crate::kafka::messages::Msg;
 use crate::kafka::producer::Producer;
@@ -49,6 +50,8 @@ pub enum Client {
     Producer(Box<Producer>),
     /// The admin client.
     Admin(AdminClient),
+    /// A consumer.
+    Consumer(Box<Consumer>),
 }
 
 /// Per-node lifecycle bookkeeping.
@@ -57,6 +60,19 @@ struct Lifecycle {
     incarnation: u64,
     paused: bool,
     deferred: Vec<Event>,
+}
+
+/// What a scenario declares about a consumer.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// Its settings.
+    pub config: crate::kafka::consumer::config::ConsumerConfig,
+    /// `group.id`, or none for assign().
+    pub group: Option<String>,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Manually assigned partitions.
+    pub manual: Vec<crate::kafka::assignor::TopicPartition>,
 }
 
 /// The name the admin client has in traces.
@@ -176,6 +192,60 @@ impl World {
         id
     }
 
+    /// Adds a consumer (it starts when the timeline starts it); returns its id.
+    pub fn add_consumer(&mut self, name: &str, spec: ConsumerSpec) -> ClientId {
+        let id = ClientId(self.clients.len() as u32);
+        let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let c = Consumer::new(id, name, spec.config, spec.group, spec.topics, spec.manual, bootstrap);
+        self.clients.push(Client::Consumer(Box::new(c)));
+        self.client_names.push(name.to_string());
+        self.lifecycle.insert(NodeId::Client(id), Lifecycle { incarnation: 1, ..Lifecycle::default() });
+        id
+    }
+
+    /// The consumer with this id.
+    pub fn consumer(&self, id: ClientId) -> Option<&Consumer> {
+        match self.clients.get(id.0 as usize) {
+            Some(Client::Consumer(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Every consumer.
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> + '_ {
+        self.clients.iter().filter_map(|c| match c {
+            Client::Consumer(c) => Some(c.as_ref()),
+            _ => None,
+        })
+    }
+
+    fn consumer_action(&mut self, name: &str, what: ConsumerOp) {
+        let Some(id) = self.client_id(name) else { return };
+        let node = NodeId::Client(id);
+        let now = self.now;
+        let mut out = self.effects();
+        if matches!(what, ConsumerOp::Crash | ConsumerOp::Restart) {
+            // The process dies: in-memory state, timers and connections go with it (no LeaveGroup is sent).
+            if let Some(l) = self.node_state(node) {
+                l.incarnation += 1;
+                l.paused = false;
+                l.deferred.clear();
+            }
+            if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
+                let fresh = c.fresh();
+                **c = fresh;
+            }
+        }
+        if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
+            match what {
+                ConsumerOp::Start | ConsumerOp::Restart => c.start(now, &mut out),
+                ConsumerOp::Stop => c.close(now, &mut out),
+                ConsumerOp::Crash => {}
+            }
+        }
+        self.apply_effects(node, out);
+    }
+
     /// The id of the client with this name.
     pub fn client_id(&self, name: &str) -> Option<ClientId> {
         self.client_names.iter().position(|n| n == name).map(|i| ClientId(i as u32))
@@ -185,7 +255,7 @@ impl World {
     pub fn admin(&self) -> &AdminClient {
         match &self.clients[0] {
             Client::Admin(a) => a,
-            Client::Producer(_) => unreachable!("client 0 is the admin client"),
+            _ => unreachable!("client 0 is the admin client"),
         }
     }
 
@@ -324,6 +394,7 @@ impl World {
             NodeId::Client(c) => match self.clients.get_mut(c.0 as usize) {
                 Some(Client::Producer(p)) => p.handle(now, input, &mut out),
                 Some(Client::Admin(a)) => a.handle(now, input, &mut out),
+                Some(Client::Consumer(c)) => c.handle(now, input, &mut out),
                 None => {}
             },
         }
@@ -474,6 +545,7 @@ impl World {
                 }
             }
             Action::Admin(op) => self.admin_call(op),
+            Action::Consumer { name, op } => self.consumer_action(&name, op),
             Action::Note => {}
         }
     }

@@ -21,6 +21,20 @@ pub struct BrokerStorage {
     pub logs: BTreeMap<Tp, (Rc<str>, Log)>,
 }
 
+/// How many of `batches` fit in `limit` bytes; with `min_one`, the first always counts (KIP-74).
+fn batches_within(batches: &[Rc<super::log::Batch>], limit: u64, min_one: bool) -> usize {
+    let mut total = 0u64;
+    let mut n = 0;
+    for b in batches {
+        total += u64::from(b.size_bytes);
+        if total > limit && !(min_one && n == 0) {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// A fetch held in purgatory until data arrives or `max_wait_ms` passes (`DelayedFetch`).
 #[derive(Clone, Debug)]
 struct HeldFetch {
@@ -63,6 +77,8 @@ pub struct Broker {
     /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
     fetch_timer: LazyTimer,
     pub(crate) next_correlation: u64,
+    /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
+    pub group_side: super::group::broker_side::CoordinatorSide,
 }
 
 impl Broker {
@@ -90,6 +106,7 @@ impl Broker {
             produce_timer: LazyTimer::default(),
             fetch_timer: LazyTimer::default(),
             next_correlation: 0,
+            group_side: Default::default(),
         }
     }
 
@@ -154,6 +171,8 @@ impl Broker {
                 let result = super::admin_broker::handle(self, now, &op, out);
                 out.send(from, Msg::AdminResponse { correlation, result });
             }
+            Msg::AdminResponse { result, .. } => self.on_offsets_topic_created(&result, out),
+            Msg::Group { correlation, req } => self.on_group_request(now, from, correlation, *req, out),
             _ => {}
         }
     }
@@ -175,6 +194,8 @@ impl Broker {
             Timer::ProduceExpire => self.expire_held_produces(now, out),
             Timer::FetcherWake { leader, generation } => self.on_fetcher_wake(now, leader, generation, out),
             Timer::FetchTimeout { leader } => self.on_fetch_timeout(now, leader, out),
+            Timer::GroupCoordinator => self.on_coordinator_timer(now, out),
+            Timer::OffsetsRetention => self.on_offsets_retention(now, out),
             _ => {}
         }
     }
@@ -210,8 +231,9 @@ impl Broker {
         for tp in gone {
             self.partitions.remove(&tp);
         }
-        self.fail_held_requests_not_led(out);
+        self.fail_held_requests_not_led(now, out);
         self.refresh_fetchers(now, out);
+        self.sync_coordinator_shards(now, out);
     }
 
     fn apply_partition(
@@ -256,7 +278,20 @@ impl Broker {
         }
     }
 
-    fn fail_held_requests_not_led(&mut self, out: &mut Effects) {
+    fn fail_held_requests_not_led(&mut self, now: SimTime, out: &mut Effects) {
+        let partitions = &self.partitions;
+        let led = |tp: &Tp| partitions.get(tp).is_some_and(|p| p.is_leader());
+        // A held fetch completes at once when the broker stops leading one of its partitions (`DelayedFetch`).
+        let stale: Vec<(NodeId, u64)> = self
+            .held_fetches
+            .iter()
+            .filter(|(_, h)| h.request.partitions.iter().any(|fp| !led(&fp.tp)))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in stale {
+            let held = self.held_fetches.remove(&key).expect("just listed");
+            self.answer_fetch(now, held.from, &held.request, out);
+        }
         let partitions = &self.partitions;
         let led = |tp: &Tp| partitions.get(tp).is_some_and(|p| p.is_leader());
         let lost: Vec<(NodeId, u64)> =
@@ -375,15 +410,17 @@ impl Broker {
     }
 
     /// After an append on a led partition: wake fetches held for it, and (with no followers) move the HW.
-    fn on_leader_append(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
+    pub(crate) fn on_leader_append(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
         if self.held_fetches.is_empty() {
             self.maybe_advance_hw(now, tp, out);
             return;
         }
+        // Followers read up to the log end: new data is for them at once. Consumers read up to the high
+        // watermark, so their fetches wake when it moves (`maybe_advance_hw`).
         let waiting: Vec<(NodeId, u64)> = self
             .held_fetches
             .iter()
-            .filter(|(_, h)| h.request.partitions.iter().any(|fp| fp.tp == tp))
+            .filter(|(_, h)| h.request.replica.is_some() && h.request.partitions.iter().any(|fp| fp.tp == tp))
             .map(|(k, _)| *k)
             .collect();
         for key in waiting {
@@ -393,8 +430,30 @@ impl Broker {
         self.maybe_advance_hw(now, tp, out);
     }
 
+    /// After the high watermark of `tp` moved: answer the consumer fetches held for it that now have
+    /// `fetch.min.bytes` to return (`DelayedFetch.tryComplete`); the others keep waiting for their deadline.
+    pub(crate) fn wake_consumer_fetches(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
+        if self.held_fetches.is_empty() {
+            return;
+        }
+        let waiting: Vec<(NodeId, u64)> = self
+            .held_fetches
+            .iter()
+            .filter(|(_, h)| h.request.replica.is_none() && h.request.partitions.iter().any(|fp| fp.tp == tp))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in waiting {
+            let request = Rc::clone(&self.held_fetches[&key].request);
+            let (parts, bytes) = self.read_fetch(now, &request, out);
+            if bytes >= u64::from(request.min_bytes.max(1)) {
+                self.held_fetches.remove(&key);
+                self.send_fetch_response(key.0, request.correlation, parts, out);
+            }
+        }
+    }
+
     /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
-    pub(crate) fn maybe_advance_hw(&mut self, _now: SimTime, tp: Tp, out: &mut Effects) {
+    pub(crate) fn maybe_advance_hw(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
         let (_, min_isr) = self.topic_limits(tp);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
@@ -406,7 +465,14 @@ impl Broker {
         let Some(hw) = p.candidate_high_watermark(me, min_isr) else {
             return;
         };
+        let moved = hw > p.log.high_watermark();
         p.log.set_high_watermark(hw);
+        if moved {
+            self.on_high_watermark_moved(now, tp, out);
+        }
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
         if out.tracing_full() {
             out.trace(TraceKind::HighWatermark {
                 broker: me,
@@ -488,9 +554,25 @@ impl Broker {
     ) -> (Vec<FetchPartitionResponse>, u64) {
         let mut parts = Vec::with_capacity(request.partitions.len());
         let mut bytes = 0u64;
+        // KafkaApis caps a consumer's response at the broker's `fetch.max.bytes`.
+        let cap = match request.replica {
+            Some(_) => request.max_bytes,
+            None => {
+                request.max_bytes.min(self.config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32)
+            }
+        };
+        let mut budget = u64::from(cap);
         for fp in &request.partitions {
-            let resp = self.read_partition(now, request, fp, out);
-            bytes += resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum::<u64>();
+            let mut resp = self.read_partition(now, request, fp, out);
+            let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
+            // KIP-74: until some partition has returned data, the first batch comes whole even when it exceeds
+            // both limits (so a consumer always makes progress); after that the response budget is strict, and a
+            // partition whose first batch does not fit returns nothing.
+            let limit = if bytes > 0 { budget.min(u64::from(request.partition_max_bytes)) } else { budget };
+            resp.batches.truncate(batches_within(&resp.batches, limit, bytes == 0 && read > 0));
+            let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
+            bytes += read;
+            budget = budget.saturating_sub(read);
             parts.push(resp);
         }
         (parts, bytes)
@@ -737,6 +819,7 @@ mod tests {
             max_wait_ms: 500,
             min_bytes: 1,
             partition_max_bytes: 1 << 20,
+            max_bytes: 10 << 20,
             partitions: vec![fp],
         };
         Input::Message { from: NodeId::Broker(BrokerId(follower)), msg: Msg::Fetch(Rc::new(request)) }
@@ -791,6 +874,7 @@ mod tests {
             max_wait_ms: 0,
             min_bytes: 1,
             partition_max_bytes: 100,
+            max_bytes: 100,
             partitions: vec![fp],
         };
         b.handle(

@@ -63,6 +63,14 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "bytes per partition per follower fetch (first batch always)",
     ),
     int(
+        "replica.fetch.response.max.bytes",
+        10485760,
+        0,
+        MAX,
+        "bytes per follower fetch response (first batch always)",
+    ),
+    int("fetch.max.bytes", 57671680, 0, MAX, "cap on a consumer fetch response's bytes"),
+    int(
         "replica.socket.timeout.ms",
         30000,
         1,
@@ -85,6 +93,15 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
     boolean("unclean.leader.election.enable", false, "default for the topic config of the same name"),
     int("message.max.bytes", 1048588, 0, MAX, "largest record batch (after compression) a topic accepts"),
     int("controlled.shutdown.enable", 1, 0, 1, "move leadership away before a broker stops (1) or not (0)"),
+    int("offsets.topic.num.partitions", 50, 1, MAX, "partitions of __consumer_offsets (fixed once created)"),
+    int("offsets.topic.replication.factor", 3, 1, 32767, "replication factor of __consumer_offsets"),
+    int("offsets.commit.timeout.ms", 5000, 1, MAX, "a group write not replicated within this fails"),
+    int("offsets.retention.minutes", 10080, 1, MAX, "an empty group's committed offsets expire after this"),
+    int("offsets.retention.check.interval.ms", 600000, 1, MAX, "how often expired offsets are removed"),
+    int("group.initial.rebalance.delay.ms", 3000, 0, MAX, "an empty group waits this long for more members"),
+    int("group.min.session.timeout.ms", 6000, 0, MAX, "smallest session.timeout.ms a member may ask for"),
+    int("group.max.session.timeout.ms", 1800000, 0, MAX, "largest session.timeout.ms a member may ask for"),
+    int("group.max.size", MAX, 1, MAX, "members a classic group admits"),
 ];
 
 /// Topic configs (dynamic: IncrementalAlterConfigs changes them at once). `broker` names the broker default.

@@ -89,6 +89,7 @@ impl Broker {
             max_wait_ms: self.config.ms("replica.fetch.wait.max.ms"),
             min_bytes: 1,
             partition_max_bytes: self.config.get("replica.fetch.max.bytes").max(0) as u32,
+            max_bytes: self.config.get("replica.fetch.response.max.bytes").max(0) as u32,
             partitions,
         };
         out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));

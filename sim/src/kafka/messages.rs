@@ -4,6 +4,7 @@ use super::log::{Batch, EpochEndOffset};
 use super::metadata::MetadataImage;
 use super::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, Tp};
 use crate::kafka::admin::{AdminOp, AdminResult};
+use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
 use std::rc::Rc;
 
 /// A request or response on the wire.
@@ -43,6 +44,10 @@ pub enum Msg {
     AdminRequest { correlation: u64, op: AdminOp },
     /// The result of an admin operation.
     AdminResponse { correlation: u64, result: AdminResult },
+    /// Consumer → broker: a group request (or ListOffsets).
+    Group { correlation: u64, req: Box<GroupRequest> },
+    /// Broker → consumer: its answer.
+    GroupResponse { correlation: u64, resp: Box<GroupResponse> },
     /// Not a Kafka message: the client's connection to `broker` was reset (its process died, or it was down
     /// when the client tried to send). Requests in flight on it fail with a network error.
     Disconnected { broker: BrokerId },
@@ -66,6 +71,8 @@ impl Msg {
             Msg::MetadataResponse { .. } => "MetadataResponse",
             Msg::AdminRequest { .. } => "AdminRequest",
             Msg::AdminResponse { .. } => "AdminResponse",
+            Msg::Group { req, .. } => req.kind(),
+            Msg::GroupResponse { resp, .. } => resp.kind(),
             Msg::Disconnected { .. } => "Disconnected",
         }
     }
@@ -84,6 +91,9 @@ pub struct FetchRequest {
     pub min_bytes: u32,
     /// Per-partition byte limit (the first batch is returned regardless, KIP-74).
     pub partition_max_bytes: u32,
+    /// Byte limit of the whole response (`fetch.max.bytes`; the first non-empty partition's first batch is
+    /// returned regardless, KIP-74).
+    pub max_bytes: u32,
     /// The partitions.
     pub partitions: Vec<FetchPartition>,
 }

@@ -89,6 +89,32 @@ pub enum ErrorCode {
     LEADER_NOT_AVAILABLE,
     /// The client's connection broke before an answer came (`NetworkException`).
     NETWORK_EXCEPTION,
+    /// The group coordinator is not available (its `__consumer_offsets` partition has no leader, or a write failed).
+    COORDINATOR_NOT_AVAILABLE,
+    /// This broker is not the coordinator of the group.
+    NOT_COORDINATOR,
+    /// The coordinator is still loading the group's state from `__consumer_offsets`.
+    COORDINATOR_LOAD_IN_PROGRESS,
+    /// The request's generation is not the group's current one.
+    ILLEGAL_GENERATION,
+    /// The member id is not (or no longer) a member of the group.
+    UNKNOWN_MEMBER_ID,
+    /// The group is rebalancing: rejoin.
+    REBALANCE_IN_PROGRESS,
+    /// A new dynamic member must rejoin with the member id the coordinator gave it (KIP-394).
+    MEMBER_ID_REQUIRED,
+    /// Another process took over this `group.instance.id` (KIP-345).
+    FENCED_INSTANCE_ID,
+    /// The member supports none of the assignors every other member supports.
+    INCONSISTENT_GROUP_PROTOCOL,
+    /// `session.timeout.ms` outside `group.min/max.session.timeout.ms`.
+    INVALID_SESSION_TIMEOUT,
+    /// The group has `group.max.size` members.
+    GROUP_MAX_SIZE_REACHED,
+    /// The group still has members (DeleteGroups, offset reset).
+    NON_EMPTY_GROUP,
+    /// No such group.
+    GROUP_ID_NOT_FOUND,
 }
 
 impl ErrorCode {
@@ -132,6 +158,19 @@ impl ErrorCode {
             BROKER_NOT_AVAILABLE => "BROKER_NOT_AVAILABLE",
             LEADER_NOT_AVAILABLE => "LEADER_NOT_AVAILABLE",
             NETWORK_EXCEPTION => "NETWORK_EXCEPTION",
+            COORDINATOR_NOT_AVAILABLE => "COORDINATOR_NOT_AVAILABLE",
+            NOT_COORDINATOR => "NOT_COORDINATOR",
+            COORDINATOR_LOAD_IN_PROGRESS => "COORDINATOR_LOAD_IN_PROGRESS",
+            ILLEGAL_GENERATION => "ILLEGAL_GENERATION",
+            UNKNOWN_MEMBER_ID => "UNKNOWN_MEMBER_ID",
+            REBALANCE_IN_PROGRESS => "REBALANCE_IN_PROGRESS",
+            MEMBER_ID_REQUIRED => "MEMBER_ID_REQUIRED",
+            FENCED_INSTANCE_ID => "FENCED_INSTANCE_ID",
+            INCONSISTENT_GROUP_PROTOCOL => "INCONSISTENT_GROUP_PROTOCOL",
+            INVALID_SESSION_TIMEOUT => "INVALID_SESSION_TIMEOUT",
+            GROUP_MAX_SIZE_REACHED => "GROUP_MAX_SIZE_REACHED",
+            NON_EMPTY_GROUP => "NON_EMPTY_GROUP",
+            GROUP_ID_NOT_FOUND => "GROUP_ID_NOT_FOUND",
         }
     }
 
@@ -155,6 +194,19 @@ impl ErrorCode {
         ErrorCode::BROKER_NOT_AVAILABLE,
         ErrorCode::LEADER_NOT_AVAILABLE,
         ErrorCode::NETWORK_EXCEPTION,
+        ErrorCode::COORDINATOR_NOT_AVAILABLE,
+        ErrorCode::NOT_COORDINATOR,
+        ErrorCode::COORDINATOR_LOAD_IN_PROGRESS,
+        ErrorCode::ILLEGAL_GENERATION,
+        ErrorCode::UNKNOWN_MEMBER_ID,
+        ErrorCode::REBALANCE_IN_PROGRESS,
+        ErrorCode::MEMBER_ID_REQUIRED,
+        ErrorCode::FENCED_INSTANCE_ID,
+        ErrorCode::INCONSISTENT_GROUP_PROTOCOL,
+        ErrorCode::INVALID_SESSION_TIMEOUT,
+        ErrorCode::GROUP_MAX_SIZE_REACHED,
+        ErrorCode::NON_EMPTY_GROUP,
+        ErrorCode::GROUP_ID_NOT_FOUND,
     ];
 }
 

@@ -23,6 +23,9 @@ pub struct File {
     /// Producers.
     #[serde(default)]
     pub producers: Vec<Spanned<Producer>>,
+    /// Consumers.
+    #[serde(default)]
+    pub consumers: Vec<Spanned<Consumer>>,
     /// What happens when.
     #[serde(default)]
     pub timeline: Vec<Spanned<Step>>,
@@ -182,6 +185,32 @@ pub struct Producer {
     pub config: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
+/// `[[consumers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consumer {
+    /// Name (its `client.id`), used by the timeline and expectations.
+    pub name: Spanned<String>,
+    /// `java`, `sarama` or `kafka-go`: whose defaults and field names.
+    #[serde(default)]
+    pub client: Option<Spanned<String>>,
+    /// `group.id` (kafka-go `GroupID`); without it the consumer uses `assign()` with `partitions`.
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    /// Topics to subscribe to (group consumers).
+    #[serde(default)]
+    pub topics: Option<Spanned<Vec<String>>>,
+    /// Partitions to assign, as `topic-N` (consumers without a group).
+    #[serde(default)]
+    pub partitions: Option<Spanned<Vec<String>>>,
+    /// When it starts (default: at the start of the run).
+    #[serde(default)]
+    pub start: Option<Spanned<Time>>,
+    /// Settings by Kafka name or client alias.
+    #[serde(default)]
+    pub config: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
 /// `[[timeline]]`: one action.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -211,6 +240,12 @@ pub struct Step {
     /// produce: which producer.
     #[serde(default)]
     pub producer: Option<Spanned<String>>,
+    /// start/stop/crash/restart_consumer: which consumer.
+    #[serde(default)]
+    pub consumer: Option<Spanned<String>>,
+    /// Group admin calls: which group.
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
     /// produce / admin: which topic.
     #[serde(default)]
     pub topic: Option<Spanned<String>>,
@@ -349,4 +384,22 @@ pub struct Expect {
     /// Admin checks: an admin call's name.
     #[serde(default)]
     pub admin: Option<Spanned<String>>,
+    /// Consumer checks: which consumer (with `outcome = "consumed"`).
+    #[serde(default)]
+    pub consumer: Option<Spanned<String>>,
+    /// Group checks: which group (state at an instant, or with `outcome` its delivery accounting).
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    /// Group checks: Empty, PreparingRebalance, CompletingRebalance, Stable.
+    #[serde(default)]
+    pub state: Option<Spanned<String>>,
+    /// Group checks: the generation.
+    #[serde(default)]
+    pub generation: Option<i64>,
+    /// Group checks: the assignment, member (client name) → partitions.
+    #[serde(default)]
+    pub assignment: Option<BTreeMap<String, Vec<String>>>,
+    /// Group checks: committed offsets, partition → offset.
+    #[serde(default)]
+    pub committed: Option<BTreeMap<String, i64>>,
 }

@@ -55,6 +55,8 @@ pub struct Scenario {
     pub topics: Vec<TopicSpec>,
     /// Producers with their settings.
     pub producers: Vec<(String, ProducerConfig)>,
+    /// Consumers with their settings.
+    pub consumers: Vec<(String, crate::engine::world::ConsumerSpec)>,
     /// The timeline, sorted by time.
     pub timeline: Vec<TimedAction>,
     /// The expectations.

@@ -5,12 +5,15 @@ use super::error::{Locator, ScenarioError};
 use super::expect::{Check, Count, Expectation};
 use super::format::{self, Brokers, File, Time};
 use super::{Scenario, TopicSpec};
-use crate::engine::action::{Action, TimedAction};
+use crate::engine::action::{Action, ConsumerOp, TimedAction};
 use crate::engine::network::LinkConfig;
 use crate::engine::time::SimTime;
+use crate::engine::world::ConsumerSpec;
 use crate::engine::NodeId;
 use crate::kafka::admin::AdminOp;
+use crate::kafka::assignor::TopicPartition;
 use crate::kafka::config::{validate, BrokerConfig, ConfigDef, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS};
+use crate::kafka::consumer::config::{self as consumer_config, ConsumerConfig};
 use crate::kafka::partitioner::closest_name;
 use crate::kafka::producer::{SendRecord, Workload};
 use crate::kafka::producer_config::{self, ClientProfile, ProducerConfig};
@@ -128,6 +131,7 @@ struct Names {
     brokers: Vec<i32>,
     topics: BTreeMap<String, u32>,
     producers: Vec<String>,
+    consumers: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -162,6 +166,7 @@ impl<'a> Builder<'a> {
             brokers: brokers.iter().map(|(b, _)| b.0).collect(),
             topics: BTreeMap::new(),
             producers: Vec::new(),
+            consumers: Vec::new(),
         };
         let mut topics = Vec::new();
         for t in &f.topics {
@@ -175,7 +180,18 @@ impl<'a> Builder<'a> {
             names.producers.push(name.clone());
             producers.push((name, cfg));
         }
+        let mut consumers = Vec::new();
         let mut timeline = Vec::new();
+        for c in &f.consumers {
+            let (name, spec, start) = self.consumer(c, &names, duration)?;
+            names.consumers.push(name.clone());
+            timeline.push(TimedAction {
+                at_ms: start.as_ms(),
+                action: Action::Consumer { name: name.clone(), op: ConsumerOp::Start },
+                note: None,
+            });
+            consumers.push((name, spec));
+        }
         for s in &f.timeline {
             timeline.push(self.step(s, &mut names, duration)?);
         }
@@ -194,6 +210,7 @@ impl<'a> Builder<'a> {
             network,
             topics,
             producers,
+            consumers,
             timeline,
             expectations,
         })
@@ -574,9 +591,13 @@ impl<'a> Builder<'a> {
         if let Some(i) = names.producers.iter().position(|p| p == s) {
             return Ok(NodeId::Client(crate::kafka::types::ClientId(i as u32 + 1)));
         }
+        if let Some(i) = names.consumers.iter().position(|p| p == s) {
+            return Ok(NodeId::Client(crate::kafka::types::ClientId((names.producers.len() + i) as u32 + 1)));
+        }
         let mut known: Vec<String> = vec!["controller".into()];
         known.extend(names.brokers.iter().map(|b| format!("broker {b}")));
         known.extend(names.producers.iter().cloned());
+        known.extend(names.consumers.iter().cloned());
         self.err(v.span(), format!("unknown node `{s}`"), Some(format!("nodes are: {}", known.join(", "))))
     }
 
@@ -636,8 +657,154 @@ impl<'a> Builder<'a> {
             }
             "note" => Action::Note,
             "produce" => self.produce(s, names)?,
+            "start_consumer" | "stop_consumer" | "crash_consumer" | "restart_consumer" => {
+                let op = match kind {
+                    "start_consumer" => ConsumerOp::Start,
+                    "stop_consumer" => ConsumerOp::Stop,
+                    "crash_consumer" => ConsumerOp::Crash,
+                    _ => ConsumerOp::Restart,
+                };
+                Action::Consumer { name: self.consumer_ref(s, names)?, op }
+            }
             _ => self.admin(s, kind, names)?,
         })
+    }
+
+    fn consumer_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
+        let Some(c) = &s.get_ref().consumer else {
+            return self.err(
+                s.span(),
+                format!("action `{}` needs `consumer = \"NAME\"`", s.get_ref().action.get_ref()),
+                None,
+            );
+        };
+        if !names.consumers.contains(c.get_ref()) {
+            let known: Vec<&str> = names.consumers.iter().map(|p| p.as_str()).collect();
+            return self.err(
+                c.span(),
+                format!("unknown consumer `{}`", c.get_ref()),
+                Some(suggest(c.get_ref(), &known)),
+            );
+        }
+        Ok(c.get_ref().clone())
+    }
+
+    fn consumer(
+        &self,
+        c: &Spanned<format::Consumer>,
+        names: &Names,
+        end: SimTime,
+    ) -> Result<(String, ConsumerSpec, SimTime)> {
+        let spec = c.get_ref();
+        let name = spec.name.get_ref().clone();
+        let taken = names.producers.contains(&name) || names.consumers.contains(&name);
+        if taken || name == crate::engine::world::ADMIN_NAME || name.is_empty() {
+            return self.err(
+                spec.name.span(),
+                format!("client name `{name}` is empty, reserved or used twice"),
+                Some("every producer and consumer needs its own name".into()),
+            );
+        }
+        let client = match &spec.client {
+            Some(c) => ClientProfile::parse(c.get_ref()).map_or_else(
+                || {
+                    self.err(
+                        c.span(),
+                        format!("unknown client `{}`", c.get_ref()),
+                        Some(suggest(c.get_ref(), ClientProfile::NAMES)),
+                    )
+                },
+                Ok,
+            )?,
+            None => ClientProfile::Java,
+        };
+        let mut cfg = ConsumerConfig::defaults(client);
+        for (k, v) in &spec.config {
+            let Some(key) = consumer_config::lookup(k.get_ref()) else {
+                return self.err(
+                    k.span(),
+                    format!("unknown consumer setting `{}`", k.get_ref()),
+                    Some(suggest(k.get_ref(), &consumer_config::all_names())),
+                );
+            };
+            let value = match v.get_ref() {
+                toml::Value::Integer(i) => producer_config::Value::Int(*i),
+                toml::Value::Boolean(b) => producer_config::Value::Bool(*b),
+                toml::Value::String(s) => producer_config::Value::Str(s.clone()),
+                toml::Value::Array(a) if key == "partition.assignment.strategy" => {
+                    let parts: Vec<String> =
+                        a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                    producer_config::Value::Str(parts.join(","))
+                }
+                other => {
+                    return self.err(
+                        v.span(),
+                        format!("`{}` takes a number, a boolean or a string, got {other}", k.get_ref()),
+                        None,
+                    )
+                }
+            };
+            cfg.set(key, k.get_ref(), &value).or_else(|m| self.err(v.span(), m, None))?;
+        }
+        cfg.validate().or_else(|m| self.err(c.span(), m, None))?;
+        let group = spec.group.as_ref().map(|g| g.get_ref().clone());
+        if group.as_deref() == Some("") {
+            let g = spec.group.as_ref().expect("set");
+            return self.err(g.span(), "group must not be empty (INVALID_GROUP_ID)", None);
+        }
+        let mut topics = Vec::new();
+        let mut manual = Vec::new();
+        match (&group, &spec.topics, &spec.partitions) {
+            (Some(_), Some(t), None) => {
+                for topic in t.get_ref() {
+                    if !names.topics.contains_key(topic) {
+                        let known: Vec<&str> = names.topics.keys().map(|k| k.as_str()).collect();
+                        return self.err(
+                            t.span(),
+                            format!("unknown topic `{topic}`"),
+                            Some(suggest(topic, &known)),
+                        );
+                    }
+                    topics.push(topic.clone());
+                }
+                if topics.is_empty() {
+                    return self.err(t.span(), "subscribe to at least one topic", None);
+                }
+            }
+            (None, None, Some(ps)) => {
+                for p in ps.get_ref() {
+                    let sp = Spanned::new(ps.span(), p.clone());
+                    let (topic, n) = self.partition_ref(&sp, names)?;
+                    manual.push(TopicPartition::new(topic, n as i32));
+                }
+            }
+            (Some(_), _, Some(p)) => {
+                return self.err(
+                    p.span(),
+                    "a consumer with a group subscribes to `topics`; `partitions` (assign) is for consumers without a group",
+                    Some("kafka-go refuses Partition together with GroupID; remove one of them".into()),
+                )
+            }
+            (Some(_), None, None) => {
+                return self.err(c.span(), "a group consumer needs `topics = [\"NAME\", ...]`", None)
+            }
+            (None, _, _) => {
+                return self.err(
+                    c.span(),
+                    "a consumer needs `group` and `topics` (subscribe), or `partitions` without a group (assign)",
+                    Some("e.g. group = \"billing\", topics = [\"orders\"]".into()),
+                )
+            }
+        }
+        let start = match &spec.start {
+            Some(t) => self.time(t)?,
+            None => SimTime::ZERO,
+        };
+        if start > end {
+            let span = spec.start.as_ref().map_or(c.span(), |t| t.span());
+            return self.err(span, format!("start {start} is after the end of the run ({end})"), None);
+        }
+        Ok((name, ConsumerSpec { config: cfg, group, topics, manual }, start))
     }
 
     fn topic_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
@@ -1106,6 +1273,10 @@ pub const ACTIONS: &[&str] = &[
     "heal",
     "link",
     "produce",
+    "start_consumer",
+    "stop_consumer",
+    "crash_consumer",
+    "restart_consumer",
     "note",
     "create_topic",
     "delete_topic",
@@ -1155,6 +1326,22 @@ pub const EVENT_KINDS: &[&str] = &[
     "Violation",
     "MessageDelivered",
     "MessageDropped",
+    "RebalanceStarted",
+    "JoinCompleted",
+    "GroupStable",
+    "GroupEmpty",
+    "MemberRemoved",
+    "OffsetsCommitted",
+    "OffsetsExpired",
+    "CoordinatorLoaded",
+    "CoordinatorUnloaded",
+    "PartitionsAssigned",
+    "PartitionsRevoked",
+    "Consumed",
+    "OffsetReset",
+    "CommitFailed",
+    "ConsumerLeft",
+    "ConsumerError",
 ];
 
 fn suggest(input: &str, known: &[&str]) -> String {

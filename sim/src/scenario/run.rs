@@ -35,6 +35,9 @@ pub fn build_world(s: &Scenario, seed: u64, level: TraceLevel) -> World {
     for (name, cfg) in &s.producers {
         world.add_producer(name, cfg.clone());
     }
+    for (name, spec) in &s.consumers {
+        world.add_consumer(name, spec.clone());
+    }
     for a in &s.timeline {
         world.schedule(TimedAction { at_ms: a.at_ms, action: a.action.clone(), note: a.note.clone() });
     }
