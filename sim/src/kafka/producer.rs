@@ -277,13 +277,19 @@ impl Producer {
             let record = instantiate(w);
             w.sent += 1;
             let interval = w.interval_us;
-            let id = self.send(now, record, out);
+            // A sync send waits for this record's result; with acks=0 the result comes before send() returns.
             if self.config.sync {
-                self.awaiting = id;
+                self.awaiting = Some(RecordId { producer: self.id, seq: self.next_record });
+            }
+            if self.send(now, record, out).is_none() {
+                self.awaiting = None;
+            }
+            if self.awaiting.is_some() {
+                self.blocked = true;
+                return;
             }
             if interval > 0 {
-                let w = &self.workloads[task];
-                if w.remaining > 0 && !self.config.sync {
+                if self.workloads[task].remaining > 0 {
                     out.timer(now + interval, Timer::Workload { task: task as u32 });
                 }
                 return;
