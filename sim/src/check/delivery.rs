@@ -184,8 +184,10 @@ impl DeliveryLedger {
 
     fn on_event(&mut self, at: SimTime, kind: &TraceKind) -> bool {
         match kind {
-            TraceKind::Consumed { consumer, group, partition, from, to, .. } if !group.is_empty() => {
-                self.on_consumed(at, group, partition, *from, *to, consumer);
+            TraceKind::Consumed { consumer, group, partition, from, to, polled_at, .. }
+                if !group.is_empty() =>
+            {
+                self.on_consumed(at, *polled_at, group, partition, (*from, *to), consumer);
             }
             TraceKind::OffsetReset { consumer, group, partition, policy, from, offset, reason }
                 if !group.is_empty() =>
@@ -238,7 +240,8 @@ impl DeliveryLedger {
                 self.note(consumer, at, format!("{verb} [{}] ({reason})", partitions.join(", ")))
             }
             TraceKind::ConsumerLeft { consumer, reason, .. } => {
-                self.note(consumer, at, format!("left the group ({reason})"))
+                let short = reason.split(':').next().unwrap_or(reason);
+                self.note(consumer, at, format!("left the group ({short})"))
             }
             TraceKind::MemberRemoved { member, reason, .. } => {
                 self.note(member, at, format!("was removed from the group by the coordinator ({reason})"))
@@ -248,10 +251,29 @@ impl DeliveryLedger {
         true
     }
 
-    fn on_consumed(&mut self, at: SimTime, group: &str, partition: &str, from: Offset, to: Offset, by: &str) {
+    fn on_consumed(
+        &mut self,
+        at: SimTime,
+        polled_at: SimTime,
+        group: &str,
+        partition: &str,
+        (from, to): (Offset, Offset),
+        by: &str,
+    ) {
         let seen = self.partition(group, partition).process(from, to, by, at);
         for (lo, hi, first_by, first_at) in seen {
-            let cause = self.duplicate_cause(group, partition, &first_by, first_at, by, at);
+            let cause = self.duplicate_cause(group, partition, (&first_by, first_at), (by, polled_at, at));
+            // Records processed one by one and redelivered for the same reason read better as one range.
+            if let Some(last) = self.duplicates.last_mut() {
+                let same = last.group == group
+                    && last.partition == partition
+                    && last.by == by
+                    && last.cause == cause;
+                if same && last.to + 1 == lo {
+                    last.to = hi;
+                    continue;
+                }
+            }
             self.duplicates.push(Duplicate {
                 group: group.to_string(),
                 partition: partition.to_string(),
@@ -270,10 +292,8 @@ impl DeliveryLedger {
         &self,
         group: &str,
         partition: &str,
-        first_by: &str,
-        first_at: SimTime,
-        by: &str,
-        at: SimTime,
+        (first_by, first_at): (&str, SimTime),
+        (by, polled_at, at): (&str, SimTime, SimTime),
     ) -> String {
         let committed =
             self.groups.get(group).and_then(|g| g.get(partition)).and_then(PartitionLedger::committed);
@@ -285,19 +305,24 @@ impl DeliveryLedger {
         {
             return format!("the admin reset the group's offset for {partition} to {o} at {t}");
         }
+        let zombie = self.history.get(by).and_then(|h| h.iter().find(|(t, _)| *t >= polled_at && *t <= at));
+        if let Some((t, what)) = zombie.filter(|_| first_by != by) {
+            return format!(
+                "{by} got them from poll() at {polled_at} and was still processing them when it {what} at {t}; \
+                 {first_by} had processed them meanwhile (a zombie)"
+            );
+        }
         let event =
             self.history.get(first_by).and_then(|h| h.iter().find(|(t, _)| *t >= first_at && *t <= at));
         match event {
             Some((t, what)) => format!(
-                "{first_by} processed them at {first_at}, then {what} at {t} before a commit covered them \
-                 (the group had committed {committed})"
+                "{first_by} had processed them, then {what} at {t} before a commit covered them (the group had \
+                 committed {committed})"
             ),
-            None if first_by == by => {
-                format!("{by} processed them again at {at} (the group had committed {committed})")
-            }
+            None if first_by == by => format!("{by} processed them again (the group had committed {committed})"),
             None => format!(
-                "{first_by} processed them at {first_at} and still counted itself their owner when {by} got them \
-                 (the group had committed {committed})"
+                "{first_by} had processed them and still counted itself their owner when {by} got them (the group \
+                 had committed {committed})"
             ),
         }
     }
@@ -392,6 +417,7 @@ mod tests {
                 from,
                 to,
                 generation: 1,
+                polled_at: SimTime::from_ms(ms),
             },
         )
     }
@@ -421,7 +447,7 @@ mod tests {
         assert_eq!(l.duplicated("g"), 5);
         let d = &l.duplicates[0];
         assert_eq!((d.from, d.to, d.by.as_str()), (5, 9, "c2"));
-        assert!(d.cause.contains("c1 processed them at 0.100s, then crashed at 0.300s"), "{}", d.cause);
+        assert!(d.cause.contains("c1 had processed them, then crashed at 0.300s"), "{}", d.cause);
         assert!(d.cause.contains("committed offset 5"), "{}", d.cause);
     }
 

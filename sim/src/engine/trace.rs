@@ -136,8 +136,17 @@ pub enum TraceKind {
     },
     /// A consumer gave partitions up (`onPartitionsRevoked`, or `onPartitionsLost` when `lost`).
     PartitionsRevoked { consumer: String, group: String, partitions: Vec<String>, lost: bool, reason: String },
-    /// A consumer's application processed records `from..=to` of a partition.
-    Consumed { consumer: String, group: String, partition: String, from: Offset, to: Offset, generation: i32 },
+    /// A consumer's application processed records `from..=to` of a partition, which `poll()` had handed it at
+    /// `polled_at`.
+    Consumed {
+        consumer: String,
+        group: String,
+        partition: String,
+        from: Offset,
+        to: Offset,
+        generation: i32,
+        polled_at: SimTime,
+    },
     /// A consumer had no valid position and applied `auto.offset.reset` (`from`: the position it had, if any).
     OffsetReset {
         consumer: String,

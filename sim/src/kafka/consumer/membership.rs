@@ -119,13 +119,16 @@ impl Consumer {
     /// `max.poll.interval.ms` passed without a `poll()`: a dynamic member sends LeaveGroup; either way the client
     /// forgets its member id and generation and will rejoin as a new member at its next poll ([AC]:1147-1156).
     fn poll_timeout(&mut self, now: SimTime, max: u64, out: &mut Effects) {
-        let reason = format!(
-            "max.poll.interval.ms ({max} ms) passed since its last poll() (processing took too long); it will \
-             rejoin as a new member at its next poll()"
-        );
-        if self.config.group_instance_id.is_none() {
+        let how = if self.config.group_instance_id.is_none() {
             self.send_leave(now, "poll timeout", out);
-        }
+            "the heartbeat thread sends LeaveGroup"
+        } else {
+            "a static member sends no LeaveGroup: the coordinator waits for its session to expire"
+        };
+        let reason = format!(
+            "max.poll.interval.ms ({max} ms) passed without a poll(): {how}; the application keeps processing \
+             what it has, then rejoins as a new member"
+        );
         out.trace(TraceKind::ConsumerLeft {
             consumer: self.name.to_string(),
             group: self.group_name(),

@@ -77,10 +77,11 @@ struct InFlight {
 enum App {
     /// In `poll()`, waiting for records (it polls continuously, so `max.poll.interval.ms` cannot expire).
     Polling,
-    /// Processing records until `until`; `(partition, first, last)` ranges.
-    Processing { until: SimTime, ranges: Vec<(Tp, Offset, Offset)> },
-    /// Waiting for a synchronous commit (before processing `ranges`, or after processing them when empty).
-    Committing { ranges: Vec<(Tp, Offset, Offset)> },
+    /// Processing records handed out at `since` until `until`; `(partition, first, last)` ranges.
+    Processing { until: SimTime, since: SimTime, ranges: Vec<(Tp, Offset, Offset)> },
+    /// Waiting for a synchronous commit (before processing `ranges` handed out at `since`, or after processing
+    /// them when empty).
+    Committing { ranges: Vec<(Tp, Offset, Offset)>, since: SimTime },
     /// Stopped: closed, crashed or failed fatally.
     Stopped,
 }
@@ -572,16 +573,27 @@ impl Consumer {
             if self.app == App::Stopped {
                 return;
             }
-            if self.app == App::Polling {
-                self.last_poll = now;
-                self.maybe_auto_commit(now, out);
-                self.ensure_active_group(now, out);
-            }
+        }
+        self.finish_due_processing(now, out);
+        if self.app == App::Polling {
+            self.poll(now, out);
         }
         self.update_positions(now, out);
         self.send_fetches(now, out);
-        self.run_application(now, out);
+        if self.app == App::Polling {
+            self.hand_out_records(now, out);
+        }
         self.arm_wake(now, out);
+    }
+
+    /// The application is in `poll()`: the poll timer restarts, and the coordinator does what is due — the
+    /// auto-commit, and the rebalance when one is needed (`ConsumerCoordinator.poll`, [CC]:470-541).
+    fn poll(&mut self, now: SimTime, out: &mut Effects) {
+        self.last_poll = now;
+        if self.group.is_some() {
+            self.maybe_auto_commit(now, out);
+            self.ensure_active_group(now, out);
+        }
     }
 
     /// Arms the wake-up timer for the earliest future deadline (whatever was due has just been handled, or waits
@@ -627,24 +639,26 @@ impl Consumer {
 
     // ---- The application ----
 
-    fn run_application(&mut self, now: SimTime, out: &mut Effects) {
-        if let App::Processing { until, .. } = &self.app {
-            if *until > now {
-                return;
-            }
-            let App::Processing { ranges, .. } = std::mem::replace(&mut self.app, App::Polling) else {
-                unreachable!()
-            };
-            self.finish_processing(now, ranges, out);
-        }
-        if self.app != App::Polling || !self.can_hand_out_records() {
+    /// The application finished the records `poll()` gave it: they count as processed, and it commits if its
+    /// mode says so; then it calls `poll()` again.
+    fn finish_due_processing(&mut self, now: SimTime, out: &mut Effects) {
+        let App::Processing { until, .. } = &self.app else { return };
+        if *until > now {
             return;
         }
+        let App::Processing { ranges, since, .. } = std::mem::replace(&mut self.app, App::Polling) else {
+            unreachable!("matched above")
+        };
+        self.finish_processing(now, since, ranges, out);
+    }
+
+    /// `poll()` returns what is buffered (up to `max.poll.records`) for partitions it still owns; an eager member
+    /// in a rebalance owns none, a cooperative one keeps consuming what it keeps.
+    fn hand_out_records(&mut self, now: SimTime, out: &mut Effects) {
         let ranges = self.take_records();
         if ranges.is_empty() {
             return;
         }
-        self.last_poll = now;
         if self.marks_on_read() && self.group.is_some() {
             // kafka-go ReadMessage: the message counts as done when it is read, before the application sees it;
             // with CommitInterval 0 the commit is synchronous, before ReadMessage returns.
@@ -654,27 +668,27 @@ impl Consumer {
                 }
             }
             if self.config.commit == CommitMode::BeforeProcess && self.send_commit(now, true, out) {
-                self.app = App::Committing { ranges };
+                self.app = App::Committing { ranges, since: now };
                 return;
             }
         }
-        self.begin_processing(now, ranges);
+        self.begin_processing(now, now, ranges);
     }
 
-    fn can_hand_out_records(&self) -> bool {
-        // Java: no records while a rebalance is in progress for eager members (they revoked everything) and
-        // none for partitions this consumer no longer owns.
-        self.group.is_none() || self.state == MemberState::Stable
-    }
-
-    fn begin_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>) {
+    fn begin_processing(&mut self, now: SimTime, since: SimTime, ranges: Vec<(Tp, Offset, Offset)>) {
         let n: u64 = ranges.iter().map(|(_, a, b)| (b - a + 1) as u64).sum();
         let until = now + n.saturating_mul(self.config.processing_us_per_record);
-        self.app = App::Processing { until, ranges };
+        self.app = App::Processing { until, since, ranges };
     }
 
     /// The application is done with a batch: the records count as delivered, and it commits if its mode says so.
-    fn finish_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>, out: &mut Effects) {
+    fn finish_processing(
+        &mut self,
+        now: SimTime,
+        since: SimTime,
+        ranges: Vec<(Tp, Offset, Offset)>,
+        out: &mut Effects,
+    ) {
         for (tp, first, last) in &ranges {
             self.consumed += (last - first + 1) as u64;
             out.trace(TraceKind::Consumed {
@@ -684,6 +698,7 @@ impl Consumer {
                 from: *first,
                 to: *last,
                 generation: self.generation,
+                polled_at: since,
             });
             let marks_on_read = self.marks_on_read();
             if let Some(p) = self.partitions.get_mut(tp) {
@@ -699,7 +714,7 @@ impl Consumer {
         match self.config.commit {
             CommitMode::Sync => {
                 if self.send_commit(now, true, out) {
-                    self.app = App::Committing { ranges: Vec::new() };
+                    self.app = App::Committing { ranges: Vec::new(), since: now };
                 }
             }
             CommitMode::Async => {
@@ -717,7 +732,7 @@ impl Consumer {
             return;
         }
         self.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms.max(1));
-        if self.state == MemberState::Stable && !self.commit_in_flight {
+        if !self.commit_in_flight {
             self.send_commit(now, false, out);
         }
     }
@@ -738,16 +753,24 @@ impl Consumer {
             return false;
         }
         if self.state != MemberState::Stable {
-            let error = if self.state == MemberState::Unjoined {
-                ErrorCode::UNKNOWN_MEMBER_ID
+            // Failed in the client, never sent ([CC]:1265-1288).
+            let (error, reason) = if self.state == MemberState::Unjoined {
+                (
+                    ErrorCode::UNKNOWN_MEMBER_ID,
+                    "CommitFailedException, not sent: the consumer is not part of an active group (it was removed \
+                     or left); what it processed since its last commit will be processed again",
+                )
             } else {
-                ErrorCode::REBALANCE_IN_PROGRESS
+                (
+                    ErrorCode::REBALANCE_IN_PROGRESS,
+                    "RebalanceInProgressException, not sent: the consumer is rejoining",
+                )
             };
             out.trace(TraceKind::CommitFailed {
                 consumer: self.name.to_string(),
                 group: self.group_name(),
                 error,
-                reason: "the consumer is not a stable member, so the commit is not even sent".into(),
+                reason: reason.into(),
             });
             return false;
         }
@@ -798,9 +821,9 @@ impl Consumer {
             }
         }
         if sync {
-            if let App::Committing { ranges } = std::mem::replace(&mut self.app, App::Polling) {
+            if let App::Committing { ranges, since } = std::mem::replace(&mut self.app, App::Polling) {
                 if !ranges.is_empty() {
-                    self.begin_processing(now, ranges);
+                    self.begin_processing(now, since, ranges);
                 }
             }
         }
@@ -833,7 +856,7 @@ impl Consumer {
     /// already cover them (kafka-go's `ReadMessage` commits before the application sees the message).
     pub fn records_in_progress(&self) -> Vec<(String, Offset, Offset)> {
         let ranges = match &self.app {
-            App::Processing { ranges, .. } | App::Committing { ranges } => ranges.as_slice(),
+            App::Processing { ranges, .. } | App::Committing { ranges, .. } => ranges.as_slice(),
             App::Polling | App::Stopped => &[],
         };
         ranges.iter().map(|(tp, a, b)| (self.metadata.tp_name(*tp), *a, *b)).collect()
