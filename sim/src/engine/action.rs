@@ -68,6 +68,9 @@ impl Action {
                 ConsumerOp::Stop => format!("{name} calls close()"),
                 ConsumerOp::Crash => format!("{name}'s process dies (no LeaveGroup, no commit)"),
                 ConsumerOp::Restart => format!("{name}'s process starts again"),
+                ConsumerOp::Seek { topic, partition, offset } => {
+                    format!("{name}'s application seeks {topic}-{partition} to offset {offset}")
+                }
             },
             Action::Note => String::new(),
         }
@@ -80,7 +83,7 @@ impl Action {
             Action::Produce { .. }
                 | Action::Admin(_)
                 | Action::Note
-                | Action::Consumer { op: ConsumerOp::Start | ConsumerOp::Stop, .. }
+                | Action::Consumer { op: ConsumerOp::Start | ConsumerOp::Stop | ConsumerOp::Seek { .. }, .. }
         )
     }
 }
@@ -96,7 +99,7 @@ fn link(c: &LinkConfig) -> String {
 }
 
 /// What happens to a consumer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConsumerOp {
     /// `subscribe()` or `assign()`, then the poll loop.
     Start,
@@ -106,6 +109,9 @@ pub enum ConsumerOp {
     Crash,
     /// A new process with the same settings starts (after a crash).
     Restart,
+    /// The application moves its position in a partition (Java `seek()`, kafka-go `SetOffset`, sarama
+    /// `ResetOffset`; each client allows it differently).
+    Seek { topic: String, partition: u32, offset: i64 },
 }
 
 /// An action scheduled at an instant, with the reader's note.

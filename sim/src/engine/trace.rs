@@ -7,6 +7,11 @@ use crate::kafka::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, RecordId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Whether a partition name (`topic-N`) belongs to one of Kafka's internal topics (`__consumer_offsets`).
+pub fn is_internal_topic(partition: &str) -> bool {
+    partition.starts_with("__")
+}
+
 /// How much a run records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TraceLevel {
@@ -133,14 +138,28 @@ pub enum TraceKind {
     PartitionsRevoked { consumer: String, group: String, partitions: Vec<String>, lost: bool, reason: String },
     /// A consumer's application processed records `from..=to` of a partition.
     Consumed { consumer: String, group: String, partition: String, from: Offset, to: Offset, generation: i32 },
-    /// A consumer had no valid position and applied `auto.offset.reset`.
-    OffsetReset { consumer: String, partition: String, policy: String, offset: Offset, reason: String },
+    /// A consumer had no valid position and applied `auto.offset.reset` (`from`: the position it had, if any).
+    OffsetReset {
+        consumer: String,
+        group: String,
+        partition: String,
+        policy: String,
+        from: Option<Offset>,
+        offset: Offset,
+        reason: String,
+    },
+    /// The application moved a consumer's position (Java `seek()`).
+    Seeked { consumer: String, group: String, partition: String, from: Option<Offset>, to: Offset },
+    /// A consumer's process died (in-memory positions and uncommitted work are gone; no LeaveGroup).
+    ConsumerCrashed { consumer: String, group: String },
     /// A consumer's commit failed.
     CommitFailed { consumer: String, group: String, error: ErrorCode, reason: String },
     /// A consumer left its group (LeaveGroup, poll timeout, close) or stopped.
     ConsumerLeft { consumer: String, group: String, reason: String },
     /// A consumer hit an error it cannot recover from, or an API the client forbids.
     ConsumerError { consumer: String, error: String, message: String },
+    /// Something a reader should know about a consumer's client (a setting that does not do what it seems).
+    ConsumerNote { consumer: String, message: String },
 }
 
 impl TraceKind {
@@ -182,25 +201,39 @@ impl TraceKind {
             TraceKind::PartitionsRevoked { .. } => "PartitionsRevoked",
             TraceKind::Consumed { .. } => "Consumed",
             TraceKind::OffsetReset { .. } => "OffsetReset",
+            TraceKind::Seeked { .. } => "Seeked",
+            TraceKind::ConsumerCrashed { .. } => "ConsumerCrashed",
             TraceKind::CommitFailed { .. } => "CommitFailed",
             TraceKind::ConsumerLeft { .. } => "ConsumerLeft",
             TraceKind::ConsumerError { .. } => "ConsumerError",
+            TraceKind::ConsumerNote { .. } => "ConsumerNote",
         }
     }
 
     /// Whether the readable timeline shows it (it leaves out per-message and per-timer noise).
     pub fn is_readable(&self) -> bool {
-        if let TraceKind::ProduceRetry { attempt, .. } = self {
+        match self {
             // The first retry says what went wrong; the rest would drown the timeline.
-            return *attempt == 1;
-        }
-        !matches!(
-            self,
+            TraceKind::ProduceRetry { attempt, .. } => *attempt == 1,
+            // `__consumer_offsets` has 50 partitions by default: its replicas' role changes would bury the story.
+            // What matters to a reader is which broker coordinates which group, which the coordinator events say.
+            TraceKind::BecomeLeader { partition, .. }
+            | TraceKind::BecomeFollower { partition, .. }
+            | TraceKind::LeaderElected { partition, .. }
+            | TraceKind::PartitionOffline { partition, .. }
+            | TraceKind::IsrChanged { partition, .. }
+            | TraceKind::Truncated { partition, .. } => !is_internal_topic(partition),
+            TraceKind::CoordinatorLoaded { groups, .. } | TraceKind::CoordinatorUnloaded { groups, .. } => {
+                !groups.is_empty()
+            }
+            // The FAULT line already says it.
+            TraceKind::ConsumerCrashed { .. } => false,
             TraceKind::MessageDelivered { .. }
-                | TraceKind::TimerFired { .. }
-                | TraceKind::HighWatermark { .. }
-                | TraceKind::MessageDropped { .. }
-        )
+            | TraceKind::TimerFired { .. }
+            | TraceKind::HighWatermark { .. }
+            | TraceKind::MessageDropped { .. } => false,
+            _ => true,
+        }
     }
 
     /// The event in plain words.
@@ -315,14 +348,22 @@ impl TraceKind {
                     format!("{consumer} processes {partition} offsets {from}..{to}")
                 }
             }
-            TraceKind::OffsetReset { consumer, partition, policy, offset, reason } => {
+            TraceKind::OffsetReset { consumer, partition, policy, offset, reason, .. } => {
                 format!("{consumer}: {partition} {reason}; auto.offset.reset={policy} → position {offset}")
+            }
+            TraceKind::Seeked { consumer, partition, from, to, .. } => match from {
+                Some(f) => format!("{consumer} seeks {partition} from position {f} to {to}"),
+                None => format!("{consumer} seeks {partition} to {to}"),
+            },
+            TraceKind::ConsumerCrashed { consumer, .. } => {
+                format!("{consumer}'s process is gone: positions and unprocessed records are lost")
             }
             TraceKind::CommitFailed { consumer, group, error, reason } => {
                 format!("{consumer}: commit to group {group} FAILED with {error}: {reason}")
             }
             TraceKind::ConsumerLeft { consumer, group, reason } => format!("{consumer} leaves group {group}: {reason}"),
             TraceKind::ConsumerError { consumer, error, message } => format!("{consumer}: {error}: {message}"),
+            TraceKind::ConsumerNote { consumer, message } => format!("{consumer}: {message}"),
         }
     }
 }

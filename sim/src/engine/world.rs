@@ -62,18 +62,7 @@ struct Lifecycle {
     deferred: Vec<Event>,
 }
 
-/// What a scenario declares about a consumer.
-#[derive(Clone, Debug)]
-pub struct ConsumerSpec {
-    /// Its settings.
-    pub config: crate::kafka::consumer::config::ConsumerConfig,
-    /// `group.id`, or none for assign().
-    pub group: Option<String>,
-    /// Subscribed topics.
-    pub topics: Vec<String>,
-    /// Manually assigned partitions.
-    pub manual: Vec<crate::kafka::assignor::TopicPartition>,
-}
+pub use crate::kafka::consumer::ConsumerSpec;
 
 /// The name the admin client has in traces.
 pub const ADMIN_NAME: &str = "admin";
@@ -196,7 +185,8 @@ impl World {
     pub fn add_consumer(&mut self, name: &str, spec: ConsumerSpec) -> ClientId {
         let id = ClientId(self.clients.len() as u32);
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let c = Consumer::new(id, name, spec.config, spec.group, spec.topics, spec.manual, bootstrap);
+        let seed = self.rng.get(Stream::Workload).next_u64();
+        let c = Consumer::new(id, name, spec, bootstrap, seed);
         self.clients.push(Client::Consumer(Box::new(c)));
         self.client_names.push(name.to_string());
         self.lifecycle.insert(NodeId::Client(id), Lifecycle { incarnation: 1, ..Lifecycle::default() });
@@ -232,8 +222,19 @@ impl World {
                 l.deferred.clear();
             }
             if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
-                let fresh = c.fresh();
-                **c = fresh;
+                if matches!(what, ConsumerOp::Crash) && c.is_running() {
+                    let kind = TraceKind::ConsumerCrashed {
+                        consumer: name.to_string(),
+                        group: c.group.as_deref().unwrap_or("").to_string(),
+                    };
+                    let mut fresh = c.fresh();
+                    fresh.crashed = true;
+                    **c = fresh;
+                    self.record(kind);
+                } else {
+                    let fresh = c.fresh();
+                    **c = fresh;
+                }
             }
         }
         if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
@@ -241,6 +242,9 @@ impl World {
                 ConsumerOp::Start | ConsumerOp::Restart => c.start(now, &mut out),
                 ConsumerOp::Stop => c.close(now, &mut out),
                 ConsumerOp::Crash => {}
+                ConsumerOp::Seek { topic, partition, offset } => {
+                    c.seek(now, &topic, partition, offset, &mut out)
+                }
             }
         }
         self.apply_effects(node, out);

@@ -34,10 +34,20 @@ impl Consumer {
         }
     }
 
+    /// `markCoordinatorUnknown`: forget the coordinator and look it up again after a backoff that grows with
+    /// each failure in a row ([AC]:278-321, 998-1024).
     pub(super) fn coordinator_unknown(&mut self, now: SimTime) {
         if self.coordinator.take().is_some() {
-            self.coordinator_backoff_until = now.plus_ms(self.config.retry_backoff_ms);
+            self.coordinator_backoff(now);
         }
+    }
+
+    fn coordinator_backoff(&mut self, now: SimTime) {
+        self.coordinator_errors += 1;
+        let (base, max, n) =
+            (self.config.retry_backoff_ms, self.config.retry_backoff_max_ms, self.coordinator_errors);
+        let wait = self.backoff_ms(base, max, n);
+        self.coordinator_backoff_until = now.plus_ms(wait);
     }
 
     fn reset_generation(&mut self, clear_member_id: bool) {
@@ -70,9 +80,10 @@ impl Consumer {
         match result {
             Ok(b) => {
                 self.coordinator = Some(b);
+                self.coordinator_errors = 0;
                 self.last_heartbeat_ok = now;
             }
-            Err(_) => self.coordinator_backoff_until = now.plus_ms(self.config.retry_backoff_ms),
+            Err(_) => self.coordinator_backoff(now),
         }
     }
 
@@ -191,7 +202,7 @@ impl Consumer {
             return;
         }
         if !self.join_prepared {
-            if self.config.commit == super::config::CommitMode::Auto && self.state == MemberState::Stable {
+            if self.auto_commits() && self.state == MemberState::Stable {
                 // Auto-commit before the rebalance; the join waits for its answer.
                 if self.commit_in_flight || self.send_commit(now, false, out) {
                     return;
@@ -240,7 +251,11 @@ impl Consumer {
         out.trace(TraceKind::PartitionsRevoked {
             consumer: self.name.to_string(),
             group: self.group_name(),
-            partitions: labels(revoked),
+            partitions: {
+                let mut p = labels(revoked);
+                p.sort();
+                p
+            },
             lost,
             reason: reason.to_string(),
         });
@@ -413,7 +428,11 @@ impl Consumer {
             group: self.group_name(),
             generation: self.generation,
             partitions: labels(&sorted),
-            added: labels(&added),
+            added: {
+                let mut a = labels(&added);
+                a.sort();
+                a
+            },
         });
     }
 

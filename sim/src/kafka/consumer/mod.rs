@@ -18,6 +18,7 @@ pub mod config;
 mod fetching;
 mod membership;
 
+use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
@@ -26,8 +27,11 @@ use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
 use crate::kafka::log::Batch;
 use crate::kafka::messages::Msg;
 use crate::kafka::metadata::MetadataImage;
+use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ClientId, ErrorCode, Offset, Tp};
 use config::{CommitMode, ConsumerConfig};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -103,6 +107,31 @@ pub struct PartitionState {
     /// Don't fetch before this instant (after an error).
     #[serde(skip)]
     backoff_until: SimTime,
+    /// Fetch errors in a row (the backoff grows with them).
+    #[serde(skip)]
+    fetch_errors: u32,
+    /// Records fetched and not yet handed to the application.
+    #[serde(skip)]
+    buffered_records: u64,
+    /// The offset the fetch in flight asked for: an answer for another position (after a seek) is dropped.
+    #[serde(skip)]
+    fetched_from: Option<Offset>,
+    /// Since when the buffer has been over the client's capacity (sarama's feeder blocks on a full channel).
+    #[serde(skip)]
+    full_since: Option<SimTime>,
+}
+
+/// What a scenario declares about a consumer.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// Its settings.
+    pub config: ConsumerConfig,
+    /// `group.id`, or none for assign().
+    pub group: Option<String>,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Manually assigned partitions.
+    pub manual: Vec<TopicPartition>,
 }
 
 /// A consumer.
@@ -122,6 +151,11 @@ pub struct Consumer {
     pub manual: Vec<TopicPartition>,
     bootstrap: Vec<BrokerId>,
     bootstrap_cursor: usize,
+    /// Seeds the jitter of its backoffs (a restarted process draws a fresh stream).
+    seed: u64,
+    restarts: u64,
+    rng: ChaCha8Rng,
+    coordinator_errors: u32,
     metadata: Rc<MetadataImage>,
     metadata_due: SimTime,
     next_correlation: u64,
@@ -161,30 +195,28 @@ pub struct Consumer {
     commit_in_flight: bool,
     /// Started by the timeline (a consumer does nothing before).
     pub started: bool,
-    /// Records processed so far.
+    /// Its process died (and was not restarted).
+    pub crashed: bool,
+    /// Records processed so far (by every process of this consumer).
     pub consumed: u64,
 }
 
 impl Consumer {
     /// A consumer that bootstraps from `bootstrap`; it starts when the timeline says so.
-    pub fn new(
-        id: ClientId,
-        name: &str,
-        config: ConsumerConfig,
-        group: Option<String>,
-        topics: Vec<String>,
-        manual: Vec<TopicPartition>,
-        bootstrap: Vec<BrokerId>,
-    ) -> Self {
+    pub fn new(id: ClientId, name: &str, spec: ConsumerSpec, bootstrap: Vec<BrokerId>, seed: u64) -> Self {
         Self {
             id,
             name: Rc::from(name),
-            config,
-            group: group.map(|g| Rc::from(g.as_str())),
-            topics,
-            manual,
+            config: spec.config,
+            group: spec.group.map(|g| Rc::from(g.as_str())),
+            topics: spec.topics,
+            manual: spec.manual,
             bootstrap,
             bootstrap_cursor: 0,
+            seed,
+            restarts: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            coordinator_errors: 0,
             metadata: Rc::new(MetadataImage::default()),
             metadata_due: SimTime::ZERO,
             next_correlation: 0,
@@ -213,21 +245,44 @@ impl Consumer {
             next_auto_commit: SimTime::NEVER,
             commit_in_flight: false,
             started: false,
+            crashed: false,
             consumed: 0,
         }
     }
 
     /// A new process with the same settings (after a crash), not started.
     pub fn fresh(&self) -> Consumer {
-        Consumer::new(
-            self.id,
-            &self.name,
-            self.config.clone(),
-            self.group.as_deref().map(str::to_string),
-            self.topics.clone(),
-            self.manual.clone(),
-            self.bootstrap.clone(),
-        )
+        let spec = ConsumerSpec {
+            config: self.config.clone(),
+            group: self.group.as_deref().map(str::to_string),
+            topics: self.topics.clone(),
+            manual: self.manual.clone(),
+        };
+        let restarts = self.restarts + 1;
+        let mut c = Consumer::new(self.id, &self.name, spec, self.bootstrap.clone(), self.seed);
+        c.restarts = restarts;
+        c.consumed = self.consumed;
+        c.rng = ChaCha8Rng::seed_from_u64(self.seed ^ restarts.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        c
+    }
+
+    /// The backoff after the `attempt`-th failure in a row, as each client computes it: Java grows
+    /// `retry.backoff.ms` exponentially to `retry.backoff.max.ms` with ±20 % jitter (KIP-580); kafka-go grows
+    /// `ReadBackoffMin` with the square of the attempt up to `ReadBackoffMax`; sarama waits a fixed time.
+    pub(super) fn backoff_ms(&mut self, base: u64, max: u64, attempt: u32) -> u64 {
+        let attempt = attempt.max(1);
+        match self.config.client {
+            ClientProfile::Sarama => base,
+            ClientProfile::KafkaGo => base.saturating_mul(u64::from(attempt).pow(2)).min(max.max(base)),
+            ClientProfile::Java => {
+                let exp = base.saturating_mul(1u64 << (attempt - 1).min(20)).min(max.max(base));
+                if exp == 0 || max <= base {
+                    return exp;
+                }
+                let jitter = uniform_inclusive(&mut self.rng, 0, 400) as i64 - 200; // per mille: ±20 %
+                (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
+            }
+        }
     }
 
     /// The group name for traces ("" for an assign() consumer).
@@ -238,6 +293,7 @@ impl Consumer {
     /// `subscribe()`/`assign()` and the first `poll()`: the consumer starts.
     pub fn start(&mut self, now: SimTime, out: &mut Effects) {
         self.started = true;
+        self.crashed = false;
         self.app = App::Polling;
         self.last_poll = now;
         self.last_heartbeat_ok = now;
@@ -247,9 +303,8 @@ impl Consumer {
             self.owned = self.manual.clone();
         }
         if self.config.read_committed {
-            out.trace(TraceKind::ConsumerError {
+            out.trace(TraceKind::ConsumerNote {
                 consumer: self.name.to_string(),
-                error: "note".into(),
                 message:
                     "isolation.level=read_committed: no transactions are simulated, so it sees exactly the \
                           records read_uncommitted sees (up to the high watermark)"
@@ -264,10 +319,15 @@ impl Consumer {
         if self.app == App::Stopped {
             return;
         }
-        if self.config.commit == CommitMode::Auto && self.state == MemberState::Stable {
+        if self.auto_commits() && self.state == MemberState::Stable {
             self.send_commit(now, false, out);
         }
-        if self.group.is_some() && self.state != MemberState::Unjoined {
+        // Only dynamic members send LeaveGroup; a static member leaves by session expiry or admin removal
+        // ([AC]:1164-1188), which is why static members use long session timeouts.
+        if self.group.is_some()
+            && self.state != MemberState::Unjoined
+            && self.config.group_instance_id.is_none()
+        {
             self.send_leave(now, "close()", out);
         }
         self.stop(out, "close() was called");
@@ -282,6 +342,71 @@ impl Consumer {
                 group: self.group_name(),
                 reason: reason.to_string(),
             });
+        }
+    }
+
+    /// The application moves its position in `topic-partition`, as its client allows: Java `seek()` works on an
+    /// assigned partition (group or not) and throws `IllegalStateException` on any other; kafka-go's `SetOffset`
+    /// is refused on a reader with a `GroupID` (`errNotAvailableWithGroup`); sarama's `ResetOffset` only changes
+    /// the offset the group will commit next, not the running claim's position.
+    pub fn seek(&mut self, _now: SimTime, topic: &str, partition: u32, offset: Offset, out: &mut Effects) {
+        if self.app == App::Stopped {
+            return;
+        }
+        let name = format!("{topic}-{partition}");
+        let tp = self.tp_of(&TopicPartition::new(topic, partition as i32));
+        let owned = tp.filter(|t| self.partitions.contains_key(t));
+        let error = |error: &str, message: String| TraceKind::ConsumerError {
+            consumer: self.name.to_string(),
+            error: error.to_string(),
+            message,
+        };
+        match (self.config.client, self.group.is_some(), owned) {
+            (ClientProfile::KafkaGo, true, _) => out.trace(error(
+                "errNotAvailableWithGroup",
+                format!(
+                    "SetOffset({offset}) on {name}: \"unavailable when GroupID is set\"; a group reader starts from \
+                     the committed offset, so move the group's offset instead (CommitMessages, or reset it while \
+                     the group is empty)"
+                ),
+            )),
+            (ClientProfile::Sarama, true, Some(t)) => {
+                let p = self.partitions.get_mut(&t).expect("owned");
+                p.processed = Some(offset);
+                out.trace(TraceKind::ConsumerNote {
+                    consumer: self.name.to_string(),
+                    message: format!(
+                        "ResetOffset({name}, {offset}): the next commit stores {offset}; the claim keeps reading \
+                         from {}; the new offset takes effect at the next session",
+                        p.position.map_or("its position".to_string(), |x| x.to_string())
+                    ),
+                });
+            }
+            (ClientProfile::Sarama, false, _) => out.trace(error(
+                "unsupported",
+                format!("sarama's PartitionConsumer for {name} has no seek: close it and ConsumePartition again at {offset}"),
+            )),
+            (_, _, None) => out.trace(error(
+                "IllegalStateException",
+                format!("No current assignment for partition {name}: seek() works only on assigned partitions"),
+            )),
+            (_, _, Some(t)) => {
+                let p = self.partitions.get_mut(&t).expect("owned");
+                let from = p.position;
+                p.position = Some(offset);
+                p.needs_reset = false;
+                self.buffer.retain(|(b, _)| *b != t);
+                let p = self.partitions.get_mut(&t).expect("owned");
+                p.buffered_records = 0;
+                p.full_since = None;
+                out.trace(TraceKind::Seeked {
+                    consumer: self.name.to_string(),
+                    group: self.group_name(),
+                    partition: name,
+                    from,
+                    to: offset,
+                });
+            }
         }
     }
 
@@ -481,7 +606,7 @@ impl Consumer {
             }
             take(self.coordinator_backoff_until);
             take(self.join_backoff_until);
-            if self.config.commit == CommitMode::Auto {
+            if self.auto_commits() {
                 take(self.next_auto_commit);
             }
         }
@@ -492,6 +617,9 @@ impl Consumer {
             .values()
             .filter(|p| p.backoff_until > SimTime::ZERO)
             .for_each(|p| take(p.backoff_until));
+        if let Some(t) = self.next_fetch_release(now) {
+            take(t);
+        }
         if next < SimTime::NEVER {
             self.wake.arm(next, Timer::ClientWake, out);
         }
@@ -517,14 +645,15 @@ impl Consumer {
             return;
         }
         self.last_poll = now;
-        if self.config.commit == CommitMode::BeforeProcess && self.group.is_some() {
-            // kafka-go ReadMessage: the message is committed before the application sees it.
+        if self.marks_on_read() && self.group.is_some() {
+            // kafka-go ReadMessage: the message counts as done when it is read, before the application sees it;
+            // with CommitInterval 0 the commit is synchronous, before ReadMessage returns.
             for (tp, _, last) in &ranges {
                 if let Some(p) = self.partitions.get_mut(tp) {
                     p.processed = Some(last + 1);
                 }
             }
-            if self.send_commit(now, true, out) {
+            if self.config.commit == CommitMode::BeforeProcess && self.send_commit(now, true, out) {
                 self.app = App::Committing { ranges };
                 return;
             }
@@ -556,8 +685,9 @@ impl Consumer {
                 to: *last,
                 generation: self.generation,
             });
+            let marks_on_read = self.marks_on_read();
             if let Some(p) = self.partitions.get_mut(tp) {
-                if self.config.commit != CommitMode::BeforeProcess {
+                if !marks_on_read {
                     p.processed = Some(p.processed.map_or(last + 1, |x| x.max(last + 1)));
                 }
             }
@@ -583,7 +713,7 @@ impl Consumer {
     /// the records it returned, which the application has processed by the time it polls again; sarama commits
     /// the offsets marked after processing).
     fn maybe_auto_commit(&mut self, now: SimTime, out: &mut Effects) {
-        if self.config.commit != CommitMode::Auto || now < self.next_auto_commit {
+        if !self.auto_commits() || now < self.next_auto_commit {
             return;
         }
         self.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms.max(1));
@@ -678,6 +808,16 @@ impl Consumer {
 
     // ---- Helpers ----
 
+    /// Whether commits happen in the background every `auto.commit.interval.ms`.
+    pub(super) fn auto_commits(&self) -> bool {
+        matches!(self.config.commit, CommitMode::Auto | CommitMode::AutoOnRead)
+    }
+
+    /// Whether a record counts as done when it is read rather than when it is processed (kafka-go ReadMessage).
+    fn marks_on_read(&self) -> bool {
+        matches!(self.config.commit, CommitMode::BeforeProcess | CommitMode::AutoOnRead)
+    }
+
     fn topic_partition(&self, tp: Tp) -> Option<TopicPartition> {
         let t = self.metadata.topics.get(&tp.topic)?;
         Some(TopicPartition::new(t.name.clone(), tp.partition as i32))
@@ -687,6 +827,21 @@ impl Consumer {
         let t = self.metadata.topic_by_name(&tp.topic)?;
         ((tp.partition as usize) < t.partitions.len())
             .then_some(Tp { topic: t.id, partition: tp.partition as u32 })
+    }
+
+    /// Records handed to the application and not processed yet, as (partition, first, last): a commit may
+    /// already cover them (kafka-go's `ReadMessage` commits before the application sees the message).
+    pub fn records_in_progress(&self) -> Vec<(String, Offset, Offset)> {
+        let ranges = match &self.app {
+            App::Processing { ranges, .. } | App::Committing { ranges } => ranges.as_slice(),
+            App::Polling | App::Stopped => &[],
+        };
+        ranges.iter().map(|(tp, a, b)| (self.metadata.tp_name(*tp), *a, *b)).collect()
+    }
+
+    /// The partitions it believes it owns, as `topic-N`.
+    pub fn owned_names(&self) -> Vec<String> {
+        self.owned.iter().map(ToString::to_string).collect()
     }
 
     /// Every owned partition's name and client-side state.

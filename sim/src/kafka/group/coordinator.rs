@@ -79,13 +79,16 @@ pub struct Write {
     pub then: WriteAction,
 }
 
+/// One group's committed offsets.
+pub type Offsets = BTreeMap<TopicPartition, OffsetValue>;
+
 /// The coordinator's state on one broker.
 #[derive(Clone, Debug, Default)]
 pub struct GroupCoordinator {
     /// The groups this broker coordinates (loaded).
     pub groups: BTreeMap<Rc<str>, ClassicGroup>,
     /// Committed offsets per group.
-    pub offsets: BTreeMap<Rc<str>, BTreeMap<TopicPartition, OffsetValue>>,
+    pub offsets: BTreeMap<Rc<str>, Offsets>,
     /// Writes queued for the broker to append.
     pub writes: Vec<Write>,
     next_member: u64,
@@ -1231,7 +1234,9 @@ fn complete_sync(
         }
         let name =
             if duplicate_clients.contains(&m.client_id) { m.id.clone() } else { m.client_id.to_string() };
-        shown.insert(name, labels(&m.assignment));
+        let mut parts = labels(&m.assignment);
+        parts.sort();
+        shown.insert(name, parts);
         if let Some(parked) = m.awaiting_sync.take() {
             reply(out, parked, GroupResponse::SyncGroup { result: Ok(m.assignment.clone()) });
             m.heartbeat_deadline = Some(now.plus_ms(m.session_timeout_ms));
