@@ -29,7 +29,9 @@ function scenarioRefs(src) {
   for (const file of markdownFiles(src)) {
     const text = readFileSync(join(src, file), 'utf8');
     for (const m of text.matchAll(/data-scenario="([^"]*)"/g)) found.push([file, 'widget', m[1]]);
-    for (const m of text.matchAll(/[?&](?:amp;)?scenario=([^&"')\s#]*)/g)) found.push([file, 'link', m[1]]);
+    // A name is at least one character up to the next parameter, quote, bracket, backtick or space, so that prose
+    // mentioning `?scenario=` itself is not read as a link.
+    for (const m of text.matchAll(/[?&](?:amp;)?scenario=([^&"')`\s#]+)/g)) found.push([file, 'link', m[1]]);
   }
   return found;
 }
