@@ -41,6 +41,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// A one-line description for the trace, with nodes named by `name` (clients by their scenario name).
+    pub fn describe_named(&self, name: &dyn Fn(NodeId) -> String) -> String {
+        match self {
+            Action::Pause { node } => format!("{} pauses (stop-the-world)", name(*node)),
+            Action::Resume { node } => format!("{} resumes", name(*node)),
+            Action::Cut { from, to, both: true } => format!("link {} ↔ {} is cut", name(*from), name(*to)),
+            Action::Cut { from, to, both: false } => {
+                format!("link {} → {} is cut (one way)", name(*from), name(*to))
+            }
+            Action::Link { between: Some((a, b)), config } => {
+                format!("link {} → {}: {}", name(*a), name(*b), link(config))
+            }
+            other => other.describe(),
+        }
+    }
+
     /// A one-line description for the trace.
     pub fn describe(&self) -> String {
         match self {

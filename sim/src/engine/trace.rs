@@ -69,7 +69,12 @@ pub enum TraceKind {
         previous_leader: Option<BrokerId>,
     },
     /// No replica may lead: the partition is offline until one returns (`leader = -1`).
-    PartitionOffline { partition: String, leader_epoch: LeaderEpoch, isr: Vec<BrokerId> },
+    PartitionOffline {
+        partition: String,
+        leader_epoch: LeaderEpoch,
+        isr: Vec<BrokerId>,
+        unclean_enabled: bool,
+    },
     /// The ISR changed (the controller committed an AlterPartition or fenced a broker).
     IsrChanged { partition: String, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: String },
     /// A broker started leading a partition (`BecomeLeader`).
@@ -262,9 +267,13 @@ impl TraceKind {
             TraceKind::LeaderElected { partition, leader, leader_epoch, election, isr, previous_leader } => {
                 describe_election(partition, *leader, *leader_epoch, *election, isr, *previous_leader)
             }
-            TraceKind::PartitionOffline { partition, leader_epoch, isr } => format!(
-                "{partition} is OFFLINE (leader -1, epoch {leader_epoch}): no live ISR replica and unclean \
-                 election disabled; ISR stays {}",
+            TraceKind::PartitionOffline { partition, leader_epoch, isr, unclean_enabled } => format!(
+                "{partition} is OFFLINE (leader -1, epoch {leader_epoch}): no live ISR replica{}; ISR stays {}",
+                if *unclean_enabled {
+                    " and no other live replica to elect uncleanly"
+                } else {
+                    " and unclean election disabled"
+                },
                 brokers(isr)
             ),
             TraceKind::IsrChanged { partition, isr, previous, reason } => {

@@ -214,7 +214,11 @@ impl World {
         let node = NodeId::Client(id);
         let now = self.now;
         let mut out = self.effects();
-        if matches!(what, ConsumerOp::Crash | ConsumerOp::Restart) {
+        // A consumer started again after close() is a new client instance: nothing of the closed one carries over.
+        let closed = matches!(&self.clients[id.0 as usize], Client::Consumer(c) if c.started && !c.is_running() && !c.crashed);
+        if matches!(what, ConsumerOp::Crash | ConsumerOp::Restart)
+            || (closed && matches!(what, ConsumerOp::Start))
+        {
             // The process dies: in-memory state, timers and connections go with it (no LeaveGroup is sent).
             if let Some(l) = self.node_state(node) {
                 l.incarnation += 1;
@@ -492,7 +496,8 @@ impl World {
             self.record(TraceKind::Note { text });
         }
         if action.is_fault() {
-            self.record(TraceKind::Fault { fault: action.describe() });
+            let fault = action.describe_named(&|n| self.node_name(n));
+            self.record(TraceKind::Fault { fault });
         }
         self.apply_action(action);
     }

@@ -320,6 +320,9 @@ impl Broker {
                 out.send(from, Msg::ProduceResponse { correlation, tp, result: Ok(base) })
             }
             Err(e) if acks != 0 => out.send(from, Msg::ProduceResponse { correlation, tp, result: Err(e) }),
+            // acks=0 gets no answer, so KafkaApis closes the connection on an error: the client sees it drop and
+            // refreshes its metadata (KafkaApis.handleProduceRequest, "closeConnection").
+            Err(_) => out.send(from, Msg::Disconnected { broker: self.id }),
             _ => {}
         }
     }
