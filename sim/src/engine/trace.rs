@@ -121,6 +121,15 @@ pub enum TraceKind {
     },
     /// The group's last member is gone: it is Empty (its offsets stay until `offsets.retention.minutes`).
     GroupEmpty { group: String, generation: i32 },
+    /// A static member (KIP-345) came back with a new member id: it takes over its old place and assignment, and
+    /// the old member id is fenced.
+    StaticMemberReplaced {
+        group: String,
+        instance_id: String,
+        consumer: String,
+        generation: i32,
+        rebalance: bool,
+    },
     /// The coordinator removed a member from a group.
     MemberRemoved { group: String, member: String, reason: String },
     /// The coordinator stored committed offsets (replicated in `__consumer_offsets`).
@@ -131,6 +140,8 @@ pub enum TraceKind {
     CoordinatorLoaded { broker: BrokerId, partition: u32, groups: Vec<String> },
     /// A broker stopped coordinating the groups of an offsets partition.
     CoordinatorUnloaded { broker: BrokerId, partition: u32, groups: Vec<String> },
+    /// A consumer found its group's coordinator on a different broker than before (after the old one failed).
+    CoordinatorFound { consumer: String, group: String, broker: BrokerId, previous: BrokerId },
     /// A consumer got partitions (`onPartitionsAssigned`).
     PartitionsAssigned {
         consumer: String,
@@ -207,11 +218,13 @@ impl TraceKind {
             TraceKind::GroupStable { .. } => "GroupStable",
             TraceKind::GroupEmpty { .. } => "GroupEmpty",
             TraceKind::MemberRemoved { .. } => "MemberRemoved",
+            TraceKind::StaticMemberReplaced { .. } => "StaticMemberReplaced",
             TraceKind::OffsetsCommitted { .. } => "OffsetsCommitted",
             TraceKind::OffsetsExpired { .. } => "OffsetsExpired",
             TraceKind::CoordinatorLoaded { .. } => "CoordinatorLoaded",
             TraceKind::CoordinatorUnloaded { .. } => "CoordinatorUnloaded",
             TraceKind::PartitionsAssigned { .. } => "PartitionsAssigned",
+            TraceKind::CoordinatorFound { .. } => "CoordinatorFound",
             TraceKind::PartitionsRevoked { .. } => "PartitionsRevoked",
             TraceKind::Consumed { .. } => "Consumed",
             TraceKind::OffsetReset { .. } => "OffsetReset",
@@ -331,6 +344,15 @@ impl TraceKind {
             TraceKind::GroupEmpty { group, generation } => {
                 format!("group {group} is Empty (generation {generation}): no members left")
             }
+            TraceKind::StaticMemberReplaced { group, instance_id, consumer, generation, rebalance } => format!(
+                "group {group}: static member {instance_id} ({consumer}) is back with a new member id; the old id is \
+                 fenced{}",
+                if *rebalance {
+                    ", and the group rebalances".to_string()
+                } else {
+                    format!(": it keeps its assignment in generation {generation}, no rebalance")
+                }
+            ),
             TraceKind::MemberRemoved { group, member, reason } => {
                 format!("coordinator removes {member} from group {group}: {reason}")
             }
@@ -348,6 +370,9 @@ impl TraceKind {
             TraceKind::CoordinatorUnloaded { broker, partition, groups } => format!(
                 "broker {broker} is no longer coordinator for __consumer_offsets-{partition}{}",
                 if groups.is_empty() { String::new() } else { format!(" (group(s) {})", groups.join(", ")) }
+            ),
+            TraceKind::CoordinatorFound { consumer, group, broker, previous } => format!(
+                "{consumer}: FindCoordinator says broker {broker} now coordinates group {group} (was broker {previous})"
             ),
             TraceKind::PartitionsAssigned { consumer, group, generation, partitions, added } => format!(
                 "{consumer} ({group} generation {generation}) owns [{}]{}",

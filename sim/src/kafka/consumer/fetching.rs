@@ -34,7 +34,7 @@ impl Consumer {
     }
 
     /// New metadata: assign() partitions get their state; a group leader may have to rejoin.
-    pub(super) fn on_metadata(&mut self, now: SimTime, _out: &mut Effects) {
+    pub(super) fn on_metadata(&mut self, now: SimTime, out: &mut Effects) {
         if self.group.is_none() {
             for tp in self.manual.clone() {
                 if let Some(t) = self.tp_of(&tp) {
@@ -42,7 +42,7 @@ impl Consumer {
                 }
             }
         } else {
-            self.on_metadata_for_group();
+            self.on_metadata_for_group(out);
         }
         let missing = self.owned.iter().any(|tp| self.tp_of(tp).is_none())
             || self.topics.iter().any(|t| self.metadata.topic_by_name(t).is_none());

@@ -12,6 +12,7 @@ use crate::kafka::assignor::{
 };
 use crate::kafka::group::coordinator::labels;
 use crate::kafka::group::protocol::{GroupRequest, JoinResult, MemberRef};
+use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ErrorCode};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -76,9 +77,23 @@ impl Consumer {
         None
     }
 
-    pub(super) fn on_find_coordinator(&mut self, now: SimTime, result: Result<BrokerId, ErrorCode>) {
+    pub(super) fn on_find_coordinator(
+        &mut self,
+        now: SimTime,
+        result: Result<BrokerId, ErrorCode>,
+        out: &mut Effects,
+    ) {
         match result {
             Ok(b) => {
+                if let Some(previous) = self.last_coordinator.filter(|p| *p != b) {
+                    out.trace(TraceKind::CoordinatorFound {
+                        consumer: self.name.to_string(),
+                        group: self.group_name(),
+                        broker: b,
+                        previous,
+                    });
+                }
+                self.last_coordinator = Some(b);
                 self.coordinator = Some(b);
                 self.coordinator_errors = 0;
                 self.last_heartbeat_ok = now;
@@ -439,19 +454,42 @@ impl Consumer {
         });
     }
 
-    /// New metadata: the leader (or, with kafka-go's `WatchPartitionChanges`, every member) rejoins when a
-    /// subscribed topic's partition count changed since the assignment ([CC]:1529-1557).
-    pub(super) fn on_metadata_for_group(&mut self) {
-        if self.state != MemberState::Stable || !(self.is_leader || self.config.watch_partition_changes) {
+    /// New metadata: the member that watches partition counts rejoins when a subscribed topic's count changed
+    /// since the assignment ([CC]:1529-1557): the Java client's and sarama's group leader (within
+    /// `metadata.max.age.ms` / `Metadata.RefreshFrequency`), and with kafka-go only when `WatchPartitionChanges` is
+    /// set, then every member. A follower learns of the rebalance from its heartbeat.
+    pub(super) fn on_metadata_for_group(&mut self, out: &mut Effects) {
+        let watches = match self.config.client {
+            ClientProfile::KafkaGo => self.config.watch_partition_changes,
+            _ => self.is_leader || self.config.watch_partition_changes,
+        };
+        if self.state != MemberState::Stable || !watches || self.rejoin_needed {
             return;
         }
-        let changed = self.topics.iter().any(|t| {
-            let now = self.metadata.topic_by_name(t).map(|m| m.partitions.len());
-            now != self.assignment_snapshot.get(t).copied()
-                && (now.is_some() || self.assignment_snapshot.contains_key(t))
-        });
-        if changed {
-            self.rejoin_needed = true;
+        let changed: Vec<String> = self
+            .topics
+            .iter()
+            .filter(|t| {
+                let now = self.metadata.topic_by_name(t).map(|m| m.partitions.len());
+                now != self.assignment_snapshot.get(*t).copied()
+                    && (now.is_some() || self.assignment_snapshot.contains_key(*t))
+            })
+            .map(|t| match self.metadata.topic_by_name(t) {
+                Some(m) => format!("{t} now has {} partition(s)", m.partitions.len()),
+                None => format!("{t} no longer exists"),
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
         }
+        self.rejoin_needed = true;
+        let who = if self.is_leader { "the group leader" } else { "WatchPartitionChanges" };
+        out.trace(TraceKind::ConsumerNote {
+            consumer: self.name.to_string(),
+            message: format!(
+                "its metadata says {} ({who}): it rejoins to trigger a rebalance",
+                changed.join(", ")
+            ),
+        });
     }
 }

@@ -172,6 +172,8 @@ pub struct Consumer {
     /// Whether it is the group's leader.
     pub is_leader: bool,
     coordinator: Option<BrokerId>,
+    /// The last coordinator it knew (to say when the group has moved).
+    last_coordinator: Option<BrokerId>,
     coordinator_backoff_until: SimTime,
     rejoin_needed: bool,
     join_prepared: bool,
@@ -228,6 +230,7 @@ impl Consumer {
             state: MemberState::Unjoined,
             is_leader: false,
             coordinator: None,
+            last_coordinator: None,
             coordinator_backoff_until: SimTime::ZERO,
             rejoin_needed: true,
             join_prepared: false,
@@ -457,7 +460,7 @@ impl Consumer {
     fn on_response(&mut self, now: SimTime, f: InFlight, resp: GroupResponse, out: &mut Effects) {
         match (f.what, resp) {
             (Pending::FindCoordinator, GroupResponse::FindCoordinator { result }) => {
-                self.on_find_coordinator(now, result)
+                self.on_find_coordinator(now, result, out)
             }
             (Pending::Join, GroupResponse::JoinGroup { result, member_id }) => {
                 self.on_join_response(now, result, member_id, out)

@@ -236,6 +236,9 @@ impl Broker {
                 self.group_side.shards.insert(p, Shard::Loading { epoch, until });
             }
         }
+        let image = Rc::clone(&self.image);
+        self.group_side.coordinator.forget_deleted_topics(|t| image.topic_by_name(t).is_some(), out);
+        self.flush_coordinator_writes(now, out);
         if !self.group_side.retention_started && !self.group_side.shards.is_empty() {
             self.group_side.retention_started = true;
             out.timer(

@@ -267,10 +267,13 @@ impl GroupCoordinator {
                 let is_leader = g.leader.as_deref() == Some(member_id.as_str());
                 let rebalance = !same || (g.state == GroupState::Stable && is_leader);
                 if rebalance {
-                    let reason = if !same {
-                        format!("{} rejoined with a changed subscription", m.client_id)
+                    let reason = if g.state == GroupState::Stable && is_leader {
+                        format!(
+                            "the leader {} rejoined (a leader's JoinGroup always rebalances)",
+                            m.client_id
+                        )
                     } else {
-                        format!("the leader {} rejoined", m.client_id)
+                        format!("{} rejoined with a changed subscription", m.client_id)
                     };
                     update_member(g, &member_id, &req, to);
                     self.prepare_rebalance(now, cfg, g, reason, out);
@@ -361,15 +364,23 @@ impl GroupCoordinator {
         m.awaiting_sync = None;
         m.heartbeat_deadline = Some(now.plus_ms(req.session_timeout_ms));
         let instance = req.member.instance_id.clone().expect("static");
-        g.static_members.insert(instance, new_id.clone());
+        g.static_members.insert(instance.clone(), new_id.clone());
         if g.leader.as_deref() == Some(old_id) {
             g.leader = Some(new_id.clone());
         }
         if g.pending_sync.remove(old_id) {
             g.pending_sync.insert(new_id.clone());
         }
+        let keeps = g.state == GroupState::Stable && g.select_protocol() == old_protocol;
+        out.trace(TraceKind::StaticMemberReplaced {
+            group: g.id.to_string(),
+            instance_id: instance.clone(),
+            consumer: req.client_id.to_string(),
+            generation: g.generation,
+            rebalance: !keeps && g.state != GroupState::PreparingRebalance,
+        });
         match g.state {
-            GroupState::Stable if g.select_protocol() == old_protocol => {
+            GroupState::Stable if keeps => {
                 // No rebalance: persist the new id, then answer with the current generation.
                 let value = group_value(g, now);
                 let seq = self.seq();
@@ -1075,6 +1086,21 @@ impl GroupCoordinator {
                 continue;
             }
             self.delete_offsets(&id, &expired, "offsets.retention.minutes passed", out);
+        }
+    }
+
+    /// Deleting a topic deletes every group's committed offsets for it at once (`onPartitionsDeleted`).
+    pub fn forget_deleted_topics(&mut self, exists: impl Fn(&str) -> bool, out: &mut Effects) {
+        let gone: Vec<(Rc<str>, Vec<TopicPartition>)> = self
+            .offsets
+            .iter()
+            .map(|(g, o)| {
+                (Rc::clone(g), o.keys().filter(|tp| !exists(&tp.topic)).cloned().collect::<Vec<_>>())
+            })
+            .filter(|(_, tps)| !tps.is_empty())
+            .collect();
+        for (group, tps) in gone {
+            self.delete_offsets(&group, &tps, "the topic was deleted", out);
         }
     }
 
