@@ -151,6 +151,10 @@ pub struct DeliveryLedger {
     groups: BTreeMap<String, BTreeMap<String, PartitionLedger>>,
     /// What happened to each consumer, for attributing causes: (at, what).
     history: BTreeMap<String, Vec<(SimTime, String)>>,
+    /// When each consumer stopped being a member (removed, left, lost its partitions, crashed), with why.
+    exits: BTreeMap<String, Vec<(SimTime, String)>>,
+    /// When each consumer was given partitions.
+    assigned: BTreeMap<String, Vec<SimTime>>,
     /// Admin offset resets per group: (at, partition, offset).
     resets: BTreeMap<String, Vec<(SimTime, String, Offset)>>,
     /// Every duplicate so far.
@@ -180,6 +184,21 @@ impl DeliveryLedger {
 
     fn note(&mut self, consumer: &str, at: SimTime, what: String) {
         self.history.entry(consumer.to_string()).or_default().push((at, what));
+    }
+
+    /// Records that `consumer` stopped being a member of its group.
+    fn exit(&mut self, consumer: &str, at: SimTime, what: String) {
+        self.note(consumer, at, what.clone());
+        self.exits.entry(consumer.to_string()).or_default().push((at, what));
+    }
+
+    /// If `by` was no longer a member when it processed records handed out at `polled_at` (it left, was
+    /// removed or lost its partitions before finishing, and was not given partitions again before polling):
+    /// when and why it stopped being one.
+    fn zombie(&self, by: &str, polled_at: SimTime, at: SimTime) -> Option<&(SimTime, String)> {
+        let exit = self.exits.get(by)?.iter().rev().find(|(t, _)| *t <= at)?;
+        let back = self.assigned.get(by).is_some_and(|a| a.iter().any(|t| *t > exit.0 && *t <= polled_at));
+        (!back).then_some(exit)
     }
 
     fn on_event(&mut self, at: SimTime, kind: &TraceKind) -> bool {
@@ -234,17 +253,22 @@ impl DeliveryLedger {
             TraceKind::CommitFailed { consumer, error, .. } => {
                 self.note(consumer, at, format!("its commit failed with {error}"))
             }
-            TraceKind::ConsumerCrashed { consumer, .. } => self.note(consumer, at, "crashed".to_string()),
-            TraceKind::PartitionsRevoked { consumer, partitions, lost, reason, .. } => {
-                let verb = if *lost { "lost" } else { "gave up" };
-                self.note(consumer, at, format!("{verb} [{}] ({reason})", partitions.join(", ")))
+            TraceKind::ConsumerCrashed { consumer, .. } => self.exit(consumer, at, "crashed".to_string()),
+            TraceKind::PartitionsRevoked { consumer, partitions, lost: true, reason, .. } => {
+                self.exit(consumer, at, format!("lost [{}] ({reason})", partitions.join(", ")))
+            }
+            TraceKind::PartitionsRevoked { consumer, partitions, reason, .. } => {
+                self.note(consumer, at, format!("gave up [{}] ({reason})", partitions.join(", ")))
+            }
+            TraceKind::PartitionsAssigned { consumer, .. } => {
+                self.assigned.entry(consumer.clone()).or_default().push(at)
             }
             TraceKind::ConsumerLeft { consumer, reason, .. } => {
                 let short = reason.split(':').next().unwrap_or(reason);
-                self.note(consumer, at, format!("left the group ({short})"))
+                self.exit(consumer, at, format!("left the group ({short})"))
             }
             TraceKind::MemberRemoved { member, reason, .. } => {
-                self.note(member, at, format!("was removed from the group by the coordinator ({reason})"))
+                self.exit(member, at, format!("was removed from the group by the coordinator ({reason})"))
             }
             _ => return false,
         }
@@ -305,11 +329,11 @@ impl DeliveryLedger {
         {
             return format!("the admin reset the group's offset for {partition} to {o} at {t}");
         }
-        let zombie = self.history.get(by).and_then(|h| h.iter().find(|(t, _)| *t >= polled_at && *t <= at));
-        if let Some((t, what)) = zombie.filter(|_| first_by != by) {
+        if let Some((t, what)) = self.zombie(by, polled_at, at).filter(|_| first_by != by) {
+            let when = if *t >= polled_at { "and was still processing them when" } else { "after" };
             return format!(
-                "{by} got them from poll() at {polled_at} and was still processing them when it {what} at {t}; \
-                 {first_by} had processed them meanwhile (a zombie)"
+                "{by} got them from poll() at {polled_at} {when} it {what} at {t}: a zombie; {first_by} had \
+                 processed them as their owner"
             );
         }
         let event =
