@@ -562,6 +562,14 @@ impl World {
     fn admin_call(&mut self, op: AdminOp) {
         let now = self.now;
         let mut out = self.effects();
+        if op.is_group_call() {
+            let image = Rc::clone(self.controller.published());
+            let Client::Admin(admin) = &mut self.clients[0] else {
+                unreachable!("client 0 is the admin client")
+            };
+            admin.call_group(now, op, image, &mut out);
+            return self.apply_effects(NodeId::Client(ClientId(0)), out);
+        }
         let target = match &op {
             AdminOp::DeleteRecords { topic, partition, .. } => {
                 let image = self.controller.published();

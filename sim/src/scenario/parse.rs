@@ -10,7 +10,7 @@ use crate::engine::network::LinkConfig;
 use crate::engine::time::SimTime;
 use crate::engine::world::ConsumerSpec;
 use crate::engine::NodeId;
-use crate::kafka::admin::AdminOp;
+use crate::kafka::admin::{AdminOp, ResetTarget};
 use crate::kafka::assignor::TopicPartition;
 use crate::kafka::config::{validate, BrokerConfig, ConfigDef, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS};
 use crate::kafka::consumer::config::{self as consumer_config, ConsumerConfig};
@@ -705,6 +705,62 @@ impl<'a> Builder<'a> {
         })
     }
 
+    fn group_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
+        let Some(g) = &s.get_ref().group else {
+            return self.err(
+                s.span(),
+                format!("action `{}` needs `group = \"NAME\"`", s.get_ref().action.get_ref()),
+                None,
+            );
+        };
+        self.known_name(g, &names.groups, "group")
+    }
+
+    /// `reset_offsets`: `group`, `topic`, optional `partition`, and `offset = N` or `to = "earliest" | "latest"`.
+    fn reset_offsets(&self, s: &Spanned<format::Step>, names: &Names) -> Result<AdminOp> {
+        let step = s.get_ref();
+        let group = self.group_ref(s, names)?;
+        let topic = self.topic_ref(s, names)?;
+        let count = names.topics[&topic];
+        let partitions = match &step.partition {
+            Some(v) if (0..count as i64).contains(v.get_ref()) => vec![*v.get_ref() as u32],
+            Some(v) => {
+                return self.err(
+                    v.span(),
+                    format!(
+                        "topic `{topic}` has partitions 0..{}, got {}",
+                        count.saturating_sub(1),
+                        v.get_ref()
+                    ),
+                    None,
+                )
+            }
+            None => Vec::new(),
+        };
+        let to =
+            match (&step.offset, &step.to) {
+                (Some(o), None) if *o.get_ref() >= 0 => ResetTarget::Offset(*o.get_ref()),
+                (Some(o), None) => {
+                    return self.err(o.span(), format!("offset must be ≥ 0, got {}", o.get_ref()), None)
+                }
+                (None, Some(t)) if t.get_ref() == "earliest" => ResetTarget::Earliest,
+                (None, Some(t)) if t.get_ref() == "latest" => ResetTarget::Latest,
+                (None, Some(t)) => {
+                    return self.err(
+                        t.span(),
+                        format!("unknown reset target `{}`", t.get_ref()),
+                        Some("use to = \"earliest\" or to = \"latest\", or offset = N".into()),
+                    )
+                }
+                _ => return self.err(
+                    s.span(),
+                    "reset_offsets needs exactly one of `offset = N` and `to = \"earliest\" | \"latest\"`",
+                    None,
+                ),
+            };
+        Ok(AdminOp::AlterConsumerGroupOffsets { group, topic, partitions, to })
+    }
+
     fn consumer_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
         let Some(c) = &s.get_ref().consumer else {
             return self.err(
@@ -971,6 +1027,17 @@ impl<'a> Builder<'a> {
                 set: self.topic_configs(&step.config)?,
                 delete: step.delete_config.iter().map(|d| d.get_ref().clone()).collect(),
             },
+            "list_groups" | "ListConsumerGroups" => AdminOp::ListConsumerGroups,
+            "describe_group" | "DescribeConsumerGroups" => {
+                AdminOp::DescribeConsumerGroups { group: self.group_ref(s, names)? }
+            }
+            "list_group_offsets" | "ListConsumerGroupOffsets" => {
+                AdminOp::ListConsumerGroupOffsets { group: self.group_ref(s, names)? }
+            }
+            "delete_group" | "DeleteConsumerGroups" => {
+                AdminOp::DeleteConsumerGroups { group: self.group_ref(s, names)? }
+            }
+            "reset_offsets" | "AlterConsumerGroupOffsets" => self.reset_offsets(s, names)?,
             "describe_cluster" | "DescribeCluster" => AdminOp::DescribeCluster,
             "list_topics" | "ListTopics" => AdminOp::ListTopics,
             "describe_topics" | "DescribeTopics" => {
@@ -1484,6 +1551,11 @@ pub const ACTIONS: &[&str] = &[
     "list_topics",
     "describe_topics",
     "elect_leaders",
+    "list_groups",
+    "describe_group",
+    "list_group_offsets",
+    "delete_group",
+    "reset_offsets",
 ];
 
 /// Admin call names as expectations use them.
@@ -1498,6 +1570,11 @@ pub const ADMIN_OPS: &[&str] = &[
     "ListTopics",
     "DescribeTopics",
     "ElectLeaders",
+    "ListConsumerGroups",
+    "DescribeConsumerGroups",
+    "ListConsumerGroupOffsets",
+    "DeleteConsumerGroups",
+    "AlterConsumerGroupOffsets",
 ];
 
 /// Trace event types expectations may count.

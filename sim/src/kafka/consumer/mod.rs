@@ -780,7 +780,12 @@ impl Consumer {
         let Some(coordinator) = self.coordinator else { return false };
         self.commit_in_flight = true;
         let member = self.member_ref();
-        let req = GroupRequest::OffsetCommit { group, member, offsets: offsets.clone() };
+        let req = GroupRequest::OffsetCommit {
+            group,
+            member,
+            offsets: offsets.clone(),
+            client_id: Rc::clone(&self.name),
+        };
         self.send_group(now, coordinator, Pending::Commit { offsets, sync }, req, out);
         true
     }

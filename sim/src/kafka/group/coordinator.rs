@@ -16,6 +16,7 @@ use super::records::{self, GroupValue, OffsetValue, StoredMember};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::Effects;
+use crate::kafka::admin::AdminResult;
 use crate::kafka::assignor::{Subscription, TopicPartition};
 use crate::kafka::config::BrokerConfig;
 use crate::kafka::log::Record;
@@ -745,13 +746,12 @@ impl GroupCoordinator {
     // ---- Offsets ----
 
     /// OffsetCommit ([CG]:823-864, [OMM]:302-337).
-    #[allow(clippy::too_many_arguments)]
     pub fn commit(
         &mut self,
         now: SimTime,
         to: ReplyTo,
         group_id: &Rc<str>,
-        member: &MemberRef,
+        (member, client_id): (&MemberRef, &str),
         offsets: Vec<(TopicPartition, Offset)>,
         out: &mut Effects,
     ) {
@@ -767,11 +767,8 @@ impl GroupCoordinator {
         if let Err(e) = commit_check(now, g, member) {
             return reply(out, to, GroupResponse::OffsetCommit { result: Err(e) });
         }
-        let client = if member.member_id.is_empty() {
-            "a consumer outside the group".to_string()
-        } else {
-            g.client_of(&member.member_id)
-        };
+        let client =
+            if member.member_id.is_empty() { client_id.to_string() } else { g.client_of(&member.member_id) };
         let records = offsets
             .iter()
             .map(|(tp, o)| {
@@ -1087,6 +1084,108 @@ impl GroupCoordinator {
             }
             self.delete_offsets(&id, &expired, "offsets.retention.minutes passed", out);
         }
+    }
+
+    // ---- Admin calls ----
+
+    /// `DescribeConsumerGroups`: an unknown group is described as Dead, with no error, as Kafka does.
+    pub fn describe(&self, group: &str) -> AdminResult {
+        let Some(g) = self.groups.get(group) else {
+            let data = serde_json::json!({ "group": group, "state": "Dead", "members": [] });
+            return AdminResult {
+                error: None,
+                message: format!("group {group}: Dead (no such group)"),
+                data,
+            };
+        };
+        let members: Vec<serde_json::Value> = g
+            .members
+            .iter()
+            .map(|m| {
+                let mut parts = labels(&m.assignment);
+                parts.sort();
+                serde_json::json!({
+                    "member_id": m.id,
+                    "client_id": m.client_id.as_ref(),
+                    "instance_id": m.instance_id,
+                    "assignment": parts,
+                })
+            })
+            .collect();
+        let shown: Vec<String> = members
+            .iter()
+            .map(|m| {
+                let parts: Vec<&str> =
+                    m["assignment"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+                format!("{} [{}]", m["client_id"].as_str().unwrap_or(""), parts.join(", "))
+            })
+            .collect();
+        let message = format!(
+            "group {group}: {}, generation {}, assignor {}, {} member(s){}",
+            g.state.name(),
+            g.generation,
+            g.protocol_name.as_deref().unwrap_or("-"),
+            g.members.len(),
+            if shown.is_empty() { String::new() } else { format!(": {}", shown.join("; ")) }
+        );
+        let data = serde_json::json!({
+            "group": group,
+            "state": g.state.name(),
+            "generation": g.generation,
+            "protocol": g.protocol_name,
+            "leader": g.leader.as_deref().map(|l| g.client_of(l)),
+            "members": members,
+        });
+        AdminResult { error: None, message, data }
+    }
+
+    /// `ListConsumerGroupOffsets` (an OffsetFetch of every partition): the group's committed offsets.
+    pub fn committed_offsets(&self, group: &str) -> AdminResult {
+        let offsets: Vec<serde_json::Value> = self
+            .offsets
+            .get(group)
+            .into_iter()
+            .flatten()
+            .map(|(tp, v)| serde_json::json!({ "topic": tp.topic, "partition": tp.partition, "offset": v.offset }))
+            .collect();
+        let message = format!("group {group}: {} committed offset(s)", offsets.len());
+        AdminResult { error: None, message, data: offsets.into() }
+    }
+
+    /// `DeleteConsumerGroups`: only a group without members; its metadata and offsets get tombstones.
+    pub fn delete_group(&mut self, group: &str, out: &mut Effects) -> AdminResult {
+        let Some(g) = self.groups.get(group) else {
+            return AdminResult::err(ErrorCode::GROUP_ID_NOT_FOUND, format!("group {group} does not exist"));
+        };
+        if !g.members.is_empty() {
+            return AdminResult::err(
+                ErrorCode::NON_EMPTY_GROUP,
+                format!(
+                    "group {group} has {} member(s): stop its consumers first ({})",
+                    g.members.len(),
+                    g.state.name()
+                ),
+            );
+        }
+        let id = Rc::clone(&g.id);
+        let tps: Vec<TopicPartition> =
+            self.offsets.get(group).into_iter().flatten().map(|(tp, _)| tp.clone()).collect();
+        let mut recs = Vec::new();
+        for tp in &tps {
+            self.next_record += 1;
+            recs.push(records::offset_record(&id, tp, None, self.next_record));
+        }
+        self.next_record += 1;
+        recs.push(records::group_record(&id, None, self.next_record));
+        self.groups.remove(group);
+        self.offsets.remove(group);
+        out.trace(TraceKind::OffsetsExpired {
+            group: group.to_string(),
+            partitions: labels(&tps),
+            reason: "the group was deleted (DeleteConsumerGroups)".to_string(),
+        });
+        self.writes.push(Write { group: id, records: recs, then: WriteAction::Nothing });
+        AdminResult::ok(format!("group {group} deleted with its {} committed offset(s)", tps.len()))
     }
 
     /// Deleting a topic deletes every group's committed offsets for it at once (`onPartitionsDeleted`).
