@@ -699,11 +699,11 @@ impl GroupCoordinator {
         None
     }
 
-    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID.
+    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID, with no member id ([GMM]:4641-4644).
     fn remove_member(&mut self, _now: SimTime, g: &mut ClassicGroup, id: &str, why: &str, out: &mut Effects) {
         if let Some(m) = g.remove_member(id) {
             if let Some(parked) = m.awaiting_join {
-                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, id);
+                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, "");
             }
             out.trace(TraceKind::MemberRemoved {
                 group: g.id.to_string(),
