@@ -1357,3 +1357,137 @@ fn a_session_timeout_outside_the_brokers_bounds_is_invalid_session_timeout() {
         member_id_required(&h.join(0, &join(1).session(session)), 1);
     }
 }
+
+// ---- The broker's side: routing to the coordinator (§9.11) and loading after failover (§9.13) ----
+
+mod broker {
+    use super::super::broker_side::Shard;
+    use super::super::protocol::{GroupRequest, GroupResponse, MemberRef};
+    use super::super::{coordinator_partition, OFFSETS_TOPIC};
+    use super::{at, node, GROUP};
+    use crate::engine::trace::{TraceKind, TraceLevel};
+    use crate::engine::{Effects, Input, NodeId, Timer};
+    use crate::kafka::broker::{Broker, BrokerStorage};
+    use crate::kafka::config::{BrokerConfig, TopicConfig};
+    use crate::kafka::messages::Msg;
+    use crate::kafka::metadata::{BrokerMeta, MetadataImage, PartitionMeta, TopicMeta};
+    use crate::kafka::types::{BrokerId, ErrorCode, TopicId};
+    use std::rc::Rc;
+
+    /// An image with `__consumer_offsets` (50 partitions, one replica each) whose partition `p` is led by
+    /// `leader(p)`.
+    fn offsets_image(leader: impl Fn(u32) -> i32) -> MetadataImage {
+        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
+        for id in 1..=3 {
+            let meta = BrokerMeta { id: BrokerId(id), rack: None, fenced: false, shutting_down: false };
+            image.brokers.insert(BrokerId(id), meta);
+        }
+        let partitions = (0..50)
+            .map(|p| PartitionMeta {
+                replicas: vec![BrokerId(leader(p))],
+                isr: vec![BrokerId(leader(p))],
+                leader: Some(BrokerId(leader(p))),
+                leader_epoch: 0,
+                partition_epoch: 0,
+                recovering: false,
+            })
+            .collect();
+        let topic = TopicMeta {
+            id: TopicId(0),
+            name: OFFSETS_TOPIC.into(),
+            partitions,
+            config: TopicConfig::default(),
+        };
+        image.topics.insert(TopicId(0), topic);
+        image
+    }
+
+    fn broker(id: i32) -> Broker {
+        Broker::new(BrokerId(id), None, 1, Rc::new(BrokerConfig::default()), BrokerStorage::default())
+    }
+
+    fn request(
+        b: &mut Broker,
+        ms: u64,
+        correlation: u64,
+        req: GroupRequest,
+    ) -> Vec<(NodeId, u64, GroupResponse)> {
+        let mut out = Effects::new(TraceLevel::Summary);
+        let msg = Msg::Group { correlation, req: Box::new(req) };
+        b.handle(at(ms), Input::Message { from: node(1), msg }, &mut out);
+        out.sends
+            .iter()
+            .filter_map(|(to, m, _)| match m {
+                Msg::GroupResponse { correlation, resp } => Some((*to, *correlation, (**resp).clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn heartbeat(generation: i32) -> GroupRequest {
+        let member = MemberRef { member_id: "m".into(), instance_id: None, generation };
+        GroupRequest::Heartbeat { group: Rc::from(GROUP), member }
+    }
+
+    #[test]
+    fn find_coordinator_answers_the_leader_of_the_utils_abs_partition() {
+        // §9.11, §5.1: "my-group" hashes to -1906497762: Utils.abs gives partition 12 (a sign mask would give 36).
+        let mut b = broker(1);
+        b.image = Rc::new(offsets_image(|p| match p {
+            12 => 2,
+            36 => 3,
+            _ => 1,
+        }));
+        let answers = request(&mut b, 0, 7, GroupRequest::FindCoordinator { group: Rc::from("my-group") });
+        assert_eq!(answers, vec![(node(1), 7, GroupResponse::FindCoordinator { result: Ok(BrokerId(2)) })]);
+    }
+
+    #[test]
+    fn while_a_new_coordinator_loads_heartbeats_get_a_blind_none_and_other_requests_load_in_progress() {
+        // §9.13, §5.5: becoming leader of the offsets partition starts a load; meanwhile Heartbeat gets NONE
+        // ([GCS]:500-512) and the other group requests COORDINATOR_LOAD_IN_PROGRESS. A broker that does not lead
+        // the partition answers NOT_COORDINATOR.
+        let mut b = broker(1);
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(
+            at(0),
+            Input::Message {
+                from: NodeId::Controller,
+                msg: Msg::MetadataUpdate(Rc::new(offsets_image(|_| 1))),
+            },
+            &mut out,
+        );
+        let shard = coordinator_partition(GROUP, 50);
+        assert_eq!(b.group_side.shards.get(&shard), Some(&Shard::Loading { epoch: 0, until: at(5) }));
+
+        let answers = request(&mut b, 1, 1, heartbeat(3));
+        assert_eq!(answers, vec![(node(1), 1, GroupResponse::Heartbeat { error: None })]);
+        let member = MemberRef { member_id: "m".into(), instance_id: None, generation: 3 };
+        let commit = GroupRequest::OffsetCommit { group: Rc::from(GROUP), member, offsets: Vec::new() };
+        let answers = request(&mut b, 1, 2, commit);
+        let loading = Err(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS);
+        assert_eq!(answers, vec![(node(1), 2, GroupResponse::OffsetCommit { result: loading })]);
+
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(at(5), Input::Timer(Timer::GroupCoordinator), &mut out);
+        assert_eq!(b.group_side.shards.get(&shard), Some(&Shard::Active { epoch: 0 }));
+        assert!(out.trace.contains(&TraceKind::CoordinatorLoaded {
+            broker: BrokerId(1),
+            partition: shard,
+            groups: vec![]
+        }));
+        let answers = request(&mut b, 6, 3, heartbeat(3));
+        let unknown = Some(ErrorCode::UNKNOWN_MEMBER_ID);
+        assert_eq!(
+            answers,
+            vec![(node(1), 3, GroupResponse::Heartbeat { error: unknown })],
+            "no blind ack once loaded"
+        );
+
+        let mut other = broker(2);
+        other.image = Rc::new(offsets_image(|_| 1));
+        let answers = request(&mut other, 6, 4, heartbeat(3));
+        let not_coordinator = Some(ErrorCode::NOT_COORDINATOR);
+        assert_eq!(answers, vec![(node(1), 4, GroupResponse::Heartbeat { error: not_coordinator })]);
+    }
+}
