@@ -450,6 +450,37 @@ fn the_initial_delay_never_outlasts_the_first_members_rebalance_timeout() {
     assert_eq!(g.leader.as_deref(), Some(a.as_str()));
 }
 
+#[test]
+fn a_leave_during_the_initial_delay_does_not_complete_the_join_early() {
+    // §9.1, §4.3: after a LeaveGroup in PreparingRebalance the join completes only through maybeCompleteJoinPhase,
+    // which never completes an initial rebalance ([GMM]:4114-4118), though every remaining member has joined.
+    let mut h = Harness::new();
+    let (a, _) = h.join_twice(0, join(1));
+    let (b, _) = h.join_twice(500, join(2));
+    let out = h.leave(1_000, 2, member(&b, -1));
+    assert_eq!(
+        replies(&out),
+        vec![
+            (node(2), join_failed(ErrorCode::UNKNOWN_MEMBER_ID, "")),
+            (node(2), GroupResponse::LeaveGroup { error: None })
+        ]
+    );
+    assert_eq!(
+        out.trace,
+        vec![TraceKind::MemberRemoved {
+            group: GROUP.into(),
+            member: "c2".into(),
+            reason: "it sent LeaveGroup".into()
+        }]
+    );
+    let g = h.g();
+    assert!(g.has_all_members_joined());
+    assert_eq!((g.state, g.previous_state), (GroupState::PreparingRebalance, GroupState::Empty));
+    assert_eq!(h.timers(DELAY_MS).sends.len(), 0, "b's join during the delay still extends it");
+    let out = h.timers(2 * DELAY_MS);
+    assert_eq!(replies(&out), vec![(node(1), joined(1, "range", &a, &a, vec![seen(&a, None, &["t"])]))]);
+}
+
 // ---- §9.2: MEMBER_ID_REQUIRED ----
 
 #[test]
