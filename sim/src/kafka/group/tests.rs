@@ -925,7 +925,7 @@ fn a_static_member_replaced_in_stable_keeps_its_assignment_without_a_rebalance_a
     assert_eq!(h.m(&new).heartbeat_deadline, Some(at(8_000 + SESSION_MS)));
     let writes = h.take_writes();
     assert_eq!(writes.len(), 1);
-    let WriteAction::StaticRejoin { reply, member_id } = &writes[0].then else {
+    let WriteAction::StaticRejoin { reply, member_id, .. } = &writes[0].then else {
         panic!("{:?}", writes[0].then)
     };
     assert_eq!((reply.node, member_id), (node(9), &new));
