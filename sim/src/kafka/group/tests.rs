@@ -960,6 +960,31 @@ fn a_static_member_replaced_in_stable_keeps_its_assignment_without_a_rebalance_a
 }
 
 #[test]
+fn a_static_member_whose_new_id_cannot_be_stored_is_put_back_under_its_old_id() {
+    // §2.4, §5.6: if the id-swap record fails, the replacement is reverted and the JoinGroup gets the mapped error
+    // with no member id ([GMM]:5137-5156); the old id keeps working.
+    let (mut h, ids) = Harness::stable(vec![join(1), join(2).instance("s2").session(20_000)]);
+    let (a, old) = (&ids[0], &ids[1]);
+    h.join(8_000, &join(9).instance("s2").session(30_000).rebalance(90_000));
+    let new = h.g().static_members["s2"].clone();
+    let out = h.finish_writes(8_010, Err(ErrorCode::COORDINATOR_NOT_AVAILABLE));
+    assert_eq!(replies(&out), vec![(node(9), join_failed(ErrorCode::COORDINATOR_NOT_AVAILABLE, ""))]);
+    assert_eq!(out.trace, vec![]);
+    let g = h.g();
+    assert_eq!(g.static_members["s2"], *old);
+    assert!(!g.has_member(&new));
+    assert_eq!((g.state, g.generation, g.leader.as_deref()), (GroupState::Stable, 1, Some(a.as_str())));
+    let m = h.m(old);
+    assert_eq!((m.node, m.session_timeout_ms, m.rebalance_timeout_ms), (node(2), 20_000, REBALANCE_MS));
+    assert_eq!((m.assignment.clone(), m.heartbeat_deadline), (vec![tp("t", 1)], Some(at(8_010 + 20_000))));
+    assert!(m.awaiting_join.is_none());
+    let out = h.heartbeat(8_020, 2, static_member(old, "s2", 1));
+    assert_eq!(replies(&out), vec![(node(2), heartbeat_answer(None))]);
+    let out = h.heartbeat(8_020, 9, static_member(&new, "s2", 1));
+    assert_eq!(replies(&out), vec![(node(9), heartbeat_answer(Some(ErrorCode::FENCED_INSTANCE_ID)))]);
+}
+
+#[test]
 fn a_static_member_replaced_while_its_old_process_waits_in_sync_fences_that_sync_and_rebalances() {
     // §9.6, §2.4: the old id's parked request is answered FENCED_INSTANCE_ID; in CompletingRebalance a static
     // replacement always starts a new rebalance ([GMM]:5195-5203).
