@@ -826,6 +826,50 @@ fn members_parked_in_a_sync_are_exempt_from_session_expiry_and_the_sync_timer_re
 }
 
 #[test]
+fn a_member_that_never_sends_sync_group_is_removed_by_the_sync_timer_even_once_the_group_is_stable() {
+    // §3.3: the sync timer also fires in Stable; a member that heartbeats but never sent SyncGroup is removed.
+    let (mut h, a, b) = completing();
+    assert_eq!(h.g().sync_timer, Some((at(STABLE_MS + REBALANCE_MS), 1)));
+    h.sync(
+        6_100,
+        1,
+        member(&a, 1),
+        Some("range"),
+        vec![(a.clone(), vec![tp("t", 0)]), (b.clone(), vec![tp("t", 1)])],
+    );
+    h.finish_writes(6_200, Ok(()));
+    assert_eq!(h.g().state, GroupState::Stable);
+    assert_eq!(h.g().pending_sync, [b.clone()].into_iter().collect());
+    let mut t = 6_000 + SESSION_MS - 1_000;
+    while t < STABLE_MS + REBALANCE_MS {
+        h.heartbeat(t, 1, member(&a, 1));
+        h.heartbeat(t, 2, member(&b, 1));
+        assert_eq!(replies(&h.timers(t)), vec![]);
+        t += SESSION_MS - 1_000;
+    }
+    let out = h.timers(STABLE_MS + REBALANCE_MS);
+    assert_eq!(replies(&out), vec![]);
+    assert_eq!(
+        out.trace,
+        vec![
+            TraceKind::MemberRemoved {
+                group: GROUP.into(),
+                member: "c2".into(),
+                reason: "it did not send SyncGroup within the rebalance timeout".into(),
+            },
+            TraceKind::RebalanceStarted {
+                group: GROUP.into(),
+                generation: 1,
+                reason: "c2 did not sync in time".into()
+            },
+        ]
+    );
+    let g = h.g();
+    assert!(!g.has_member(&b));
+    assert_eq!(g.state, GroupState::PreparingRebalance);
+}
+
+#[test]
 fn a_new_member_is_expired_by_the_fixed_five_minute_join_timeout_even_while_parked() {
     // §9.5, §2.5: a member added in a rebalance (isNew) has a 5-minute heartbeat timer, whatever its session
     // timeout, and its parked join does not satisfy it; on expiry it is removed and answered UNKNOWN_MEMBER_ID.
