@@ -17,6 +17,8 @@
 pub mod config;
 mod fetching;
 mod membership;
+#[cfg(test)]
+mod tests;
 
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;

@@ -65,8 +65,9 @@ pub enum WriteAction {
     Sync { generation: i32, assignments: Vec<(String, Vec<TopicPartition>)> },
     /// An OffsetCommit: apply the offsets and answer.
     Commit { reply: ReplyTo, member: String, generation: i32, offsets: Vec<(TopicPartition, Offset)> },
-    /// A static member's id swap in a Stable group: answer its JoinGroup with the current generation.
-    StaticRejoin { reply: ReplyTo, member_id: String },
+    /// A static member's id swap in a Stable group: answer its JoinGroup with the current generation, or put
+    /// `old` (the member as it was) back if the write fails.
+    StaticRejoin { reply: ReplyTo, member_id: String, old: Box<Member> },
 }
 
 /// A write the broker must append to the group's offsets partition.
@@ -388,7 +389,7 @@ impl GroupCoordinator {
                 self.writes.push(Write {
                     group: Rc::clone(&g.id),
                     records: vec![records::group_record(&g.id, Some(&value), seq)],
-                    then: WriteAction::StaticRejoin { reply: to, member_id: new_id },
+                    then: WriteAction::StaticRejoin { reply: to, member_id: new_id, old: Box::new(old) },
                 });
             }
             GroupState::PreparingRebalance => self.try_complete_join(now, cfg, g, out),
@@ -711,11 +712,11 @@ impl GroupCoordinator {
         None
     }
 
-    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID.
+    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID, with no member id ([GMM]:4641-4644).
     fn remove_member(&mut self, _now: SimTime, g: &mut ClassicGroup, id: &str, why: &str, out: &mut Effects) {
         if let Some(m) = g.remove_member(id) {
             if let Some(parked) = m.awaiting_join {
-                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, id);
+                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, "");
             }
             out.trace(TraceKind::MemberRemoved {
                 group: g.id.to_string(),
@@ -853,12 +854,14 @@ impl GroupCoordinator {
                 }
                 self.groups.insert(Rc::clone(group_id), g);
             }
-            WriteAction::StaticRejoin { reply: to, member_id } => {
+            WriteAction::StaticRejoin { reply: to, member_id, old } => {
                 let Some(g) = self.groups.get_mut(group_id) else { return };
                 let Some(m) = g.member_mut(&member_id) else { return };
                 let Some(parked) = m.awaiting_join.take().filter(|p| *p == to) else { return };
                 if let Err(e) = result {
-                    return join_error(out, parked, e, &member_id);
+                    // The new id was not stored: the old member comes back, as it was ([GMM]:5137-5156).
+                    revert_static_member(now, g, &member_id, *old);
+                    return join_error(out, parked, e, "");
                 }
                 let is_leader = g.leader.as_deref() == Some(member_id.as_str());
                 // KIP-814: a returning static leader gets the members but keeps the current assignment.
@@ -1273,6 +1276,24 @@ fn current_join_result(g: &ClassicGroup, member_id: &str, is_leader: bool, skip:
         members: if is_leader { joined_members(g, &protocol) } else { Vec::new() },
         skip_assignment: skip,
     }
+}
+
+/// Undoes a static member's id swap: `old` takes back the place of `new_id`, with a fresh session.
+fn revert_static_member(now: SimTime, g: &mut ClassicGroup, new_id: &str, mut old: Member) {
+    let Some(i) = g.members.iter().position(|m| m.id == new_id) else { return };
+    old.awaiting_join = None;
+    old.awaiting_sync = None;
+    old.heartbeat_deadline = Some(now.plus_ms(old.session_timeout_ms));
+    if let Some(instance) = &old.instance_id {
+        g.static_members.insert(instance.clone(), old.id.clone());
+    }
+    if g.leader.as_deref() == Some(new_id) {
+        g.leader = Some(old.id.clone());
+    }
+    if g.pending_sync.remove(new_id) {
+        g.pending_sync.insert(old.id.clone());
+    }
+    g.members[i] = old;
 }
 
 fn join_or_sync_fenced(out: &mut Effects, parked: ReplyTo, join: bool, old_id: &str) {

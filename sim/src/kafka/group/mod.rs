@@ -49,21 +49,4 @@ pub fn find_group<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::coordinator_partition;
-
-    #[test]
-    fn the_coordinator_partition_uses_utils_abs_of_the_java_hash() {
-        // Vectors checked on a JVM (kafka-group-protocol.md §5.1); masking would give 36 for "my-group".
-        assert_eq!(coordinator_partition("my-group", 50), 12);
-        assert_eq!(coordinator_partition("test-group", 50), 12);
-        assert_eq!(coordinator_partition("consumer-group-1", 50), 20);
-    }
-
-    #[test]
-    fn integer_min_value_maps_to_partition_zero() {
-        // "polygenelubricants" hashes to Integer.MIN_VALUE in Java.
-        assert_eq!(crate::kafka::assignor::java_compat::string_hash("polygenelubricants"), i32::MIN);
-        assert_eq!(coordinator_partition("polygenelubricants", 50), 0);
-    }
-}
+mod tests;

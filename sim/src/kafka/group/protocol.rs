@@ -130,7 +130,7 @@ pub struct JoinResult {
 }
 
 /// A group answer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum GroupResponse {
     /// The coordinator, or why none.
     FindCoordinator { result: Result<BrokerId, ErrorCode> },
