@@ -287,7 +287,7 @@ impl Harness {
         let mut out = Effects::new(TraceLevel::Summary);
         let to = self.reply_to(client);
         let group = Rc::clone(&self.group);
-        self.c.commit(at(ms), to, &group, &who, offsets, &mut out);
+        self.c.commit(at(ms), to, &group, (&who, "tester"), offsets, &mut out);
         out
     }
 
@@ -959,7 +959,14 @@ fn a_static_member_replaced_in_stable_keeps_its_assignment_without_a_rebalance_a
     h.log.clear();
 
     let out = h.join(8_000, &join(9).instance("s2"));
-    assert_eq!((replies(&out), out.trace), (vec![], vec![]), "answered once the new id is stored");
+    let replaced = TraceKind::StaticMemberReplaced {
+        group: GROUP.into(),
+        instance_id: "s2".into(),
+        consumer: "c9".into(),
+        generation: 1,
+        rebalance: false,
+    };
+    assert_eq!((replies(&out), out.trace), (vec![], vec![replaced]), "answered once the new id is stored");
     let g = h.g();
     let new = g.static_members["s2"].clone();
     assert_ne!(new, *old);
@@ -1042,8 +1049,9 @@ fn a_static_member_replaced_while_its_old_process_waits_in_sync_fences_that_sync
     let out = h.join(7_200, &join(9).instance("s2"));
     assert_eq!(replies(&out), vec![(node(2), sync_failed(ErrorCode::FENCED_INSTANCE_ID))]);
     let new = h.g().static_members["s2"].clone();
+    assert!(matches!(out.trace[0], TraceKind::StaticMemberReplaced { rebalance: true, .. }));
     assert_eq!(
-        out.trace,
+        out.trace[1..],
         vec![TraceKind::RebalanceStarted {
             group: GROUP.into(),
             generation: 2,
@@ -1062,8 +1070,9 @@ fn a_static_member_rejoining_with_a_new_id_rebalances_when_the_selected_protocol
     assert_eq!(h.g().protocol_name.as_deref(), Some("range"));
     let out = h.join(8_000, &join(9).instance("s2").assignors(&["roundrobin"]));
     assert_eq!(replies(&out), vec![]);
+    assert!(matches!(out.trace[0], TraceKind::StaticMemberReplaced { rebalance: true, .. }));
     assert_eq!(
-        out.trace,
+        out.trace[1..],
         vec![TraceKind::RebalanceStarted {
             group: GROUP.into(),
             generation: 1,
@@ -1088,7 +1097,7 @@ fn the_leader_rejoining_a_stable_group_always_rebalances() {
         vec![TraceKind::RebalanceStarted {
             group: GROUP.into(),
             generation: 1,
-            reason: "the leader c1 rejoined".into()
+            reason: "the leader c1 rejoined (a leader's JoinGroup always rebalances)".into()
         }]
     );
     let g = h.g();
@@ -1563,7 +1572,12 @@ mod broker {
         let answers = request(&mut b, 1, 1, heartbeat(3));
         assert_eq!(answers, vec![(node(1), 1, GroupResponse::Heartbeat { error: None })]);
         let member = MemberRef { member_id: "m".into(), instance_id: None, generation: 3 };
-        let commit = GroupRequest::OffsetCommit { group: Rc::from(GROUP), member, offsets: Vec::new() };
+        let commit = GroupRequest::OffsetCommit {
+            group: Rc::from(GROUP),
+            member,
+            offsets: Vec::new(),
+            client_id: Rc::from("tester"),
+        };
         let answers = request(&mut b, 1, 2, commit);
         let loading = Err(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS);
         assert_eq!(answers, vec![(node(1), 2, GroupResponse::OffsetCommit { result: loading })]);
