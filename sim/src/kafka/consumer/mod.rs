@@ -298,6 +298,10 @@ impl Consumer {
 
     /// `subscribe()`/`assign()` and the first `poll()`: the consumer starts.
     pub fn start(&mut self, now: SimTime, out: &mut Effects) {
+        if self.is_running() {
+            // Already polling: subscribing again to the same topics changes nothing.
+            return;
+        }
         self.started = true;
         self.crashed = false;
         self.app = App::Polling;
