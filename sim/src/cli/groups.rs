@@ -32,8 +32,12 @@ pub fn render(world: &World) -> String {
         for (partition, p) in c.partition_states() {
             let lag =
                 p.high_watermark.zip(p.position).map_or("?".to_string(), |(h, x)| (h - x).max(0).to_string());
+            let to_end =
+                p.log_end_offset.zip(p.position).map_or("?".to_string(), |(e, x)| (e - x).max(0).to_string());
             let position = p.position.map_or("?".to_string(), |x| x.to_string());
-            out.push_str(&format!("    {partition}: position {position}, lag {lag}"));
+            // Java's records-lag is high watermark - position; the log end offset also counts records not yet
+            // replicated to the ISR, which a consumer cannot read yet.
+            out.push_str(&format!("    {partition}: position {position}, lag {lag} (to the log end: {to_end})"));
             if hides {
                 out.push_str(" (kafka-go's Reader.Offset() and Lag() report -1 with a GroupID)");
             }
