@@ -110,8 +110,16 @@ pub enum TraceKind {
     Violation { checker: &'static str, message: String },
     /// A group started a rebalance: it went to PreparingRebalance (members must rejoin).
     RebalanceStarted { group: String, generation: i32, reason: String },
-    /// The join phase ended: the new generation, its assignor, leader and members.
-    JoinCompleted { group: String, generation: i32, protocol: String, leader: String, members: Vec<String> },
+    /// The join phase ended: the new generation, its assignor, leader, the members that rejoined, and the static
+    /// members kept without rejoining.
+    JoinCompleted {
+        group: String,
+        generation: i32,
+        protocol: String,
+        leader: String,
+        members: Vec<String>,
+        kept: Vec<String>,
+    },
     /// The leader's assignment is stored in `__consumer_offsets`: the group is Stable.
     GroupStable {
         group: String,
@@ -332,9 +340,14 @@ impl TraceKind {
             TraceKind::RebalanceStarted { group, generation, reason } => {
                 format!("group {group} starts a rebalance (generation {generation} ends): {reason}")
             }
-            TraceKind::JoinCompleted { group, generation, protocol, leader, members } => format!(
-                "group {group} generation {generation}: {} joined, leader {leader}, assignor {protocol}",
-                members.join(", ")
+            TraceKind::JoinCompleted { group, generation, protocol, leader, members, kept } => format!(
+                "group {group} generation {generation}: {} joined{}, leader {leader}, assignor {protocol}",
+                members.join(", "),
+                if kept.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} kept without rejoining: static)", kept.join(", "))
+                }
             ),
             TraceKind::GroupStable { group, generation, assignment, .. } => {
                 let parts: Vec<String> =

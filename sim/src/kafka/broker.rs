@@ -448,7 +448,7 @@ impl Broker {
         for key in waiting {
             let request = Rc::clone(&self.held_fetches[&key].request);
             let (parts, bytes) = self.read_fetch(now, &request, out);
-            if bytes >= u64::from(request.min_bytes.max(1)) {
+            if bytes >= self.fetch_min_bytes(&request) {
                 self.held_fetches.remove(&key);
                 self.send_fetch_response(key.0, request.correlation, parts, out);
             }
@@ -506,7 +506,7 @@ impl Broker {
     fn on_fetch(&mut self, now: SimTime, from: NodeId, request: Rc<FetchRequest>, out: &mut Effects) {
         let (parts, bytes) = self.read_fetch(now, &request, out);
         let urgent = parts.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
-        if urgent || bytes >= request.min_bytes.max(1) as u64 || request.max_wait_ms == 0 {
+        if urgent || bytes >= self.fetch_min_bytes(&request) || request.max_wait_ms == 0 {
             self.send_fetch_response(from, request.correlation, parts, out);
         } else {
             let deadline = now.plus_ms(request.max_wait_ms);
@@ -548,6 +548,21 @@ impl Broker {
         out.send(to, Msg::FetchResponse(Rc::new(FetchResponse { correlation, partitions })));
     }
 
+    /// The bytes a fetch waits for: its `fetch.min.bytes`, but never more than the response may hold
+    /// (`KafkaApis.handleFetchRequest`: `Math.min(minBytes, fetchMaxBytes)`).
+    fn fetch_min_bytes(&self, request: &FetchRequest) -> u64 {
+        u64::from(request.min_bytes.max(1)).min(self.fetch_max_bytes(request))
+    }
+
+    /// A fetch response's byte budget: the request's, capped by the broker's `fetch.max.bytes` for consumers.
+    fn fetch_max_bytes(&self, request: &FetchRequest) -> u64 {
+        match request.replica {
+            Some(_) => u64::from(request.max_bytes),
+            None => u64::from(request.max_bytes).min(self.config.get("fetch.max.bytes").max(0) as u64),
+        }
+        .max(1)
+    }
+
     /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`).
     fn read_fetch(
         &mut self,
@@ -558,13 +573,7 @@ impl Broker {
         let mut parts = Vec::with_capacity(request.partitions.len());
         let mut bytes = 0u64;
         // KafkaApis caps a consumer's response at the broker's `fetch.max.bytes`.
-        let cap = match request.replica {
-            Some(_) => request.max_bytes,
-            None => {
-                request.max_bytes.min(self.config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32)
-            }
-        };
-        let mut budget = u64::from(cap);
+        let mut budget = self.fetch_max_bytes(request);
         for fp in &request.partitions {
             let mut resp = self.read_partition(now, request, fp, out);
             let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();

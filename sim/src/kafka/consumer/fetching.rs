@@ -15,13 +15,18 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 impl Consumer {
-    pub(super) fn pick_bootstrap(&mut self) -> Option<BrokerId> {
+    /// The next bootstrap broker to ask, skipping those the client is backing off from (all of them backing
+    /// off: the next one anyway).
+    pub(super) fn pick_bootstrap(&mut self, now: SimTime) -> Option<BrokerId> {
         if self.bootstrap.is_empty() {
             return None;
         }
-        let b = self.bootstrap[self.bootstrap_cursor % self.bootstrap.len()];
-        self.bootstrap_cursor += 1;
-        Some(b)
+        let n = self.bootstrap.len();
+        let start = self.bootstrap_cursor;
+        let pick =
+            (0..n).map(|i| self.bootstrap[(start + i) % n]).position(|b| self.reachable(now, b)).unwrap_or(0);
+        self.bootstrap_cursor = start + pick + 1;
+        Some(self.bootstrap[(start + pick) % n])
     }
 
     pub(super) fn maybe_refresh_metadata(&mut self, now: SimTime, out: &mut Effects) {
@@ -29,7 +34,7 @@ impl Consumer {
             return;
         }
         self.metadata_due = now.plus_ms(self.config.metadata_max_age_ms);
-        let Some(broker) = self.pick_bootstrap() else { return };
+        let Some(broker) = self.pick_bootstrap(now) else { return };
         self.send(now, broker, Pending::Metadata, |correlation| Msg::MetadataRequest { correlation }, out);
     }
 
@@ -252,7 +257,7 @@ impl Consumer {
             }
             let Some(meta) = self.metadata.partition(*tp) else { continue };
             let Some(leader) = meta.leader else { continue };
-            if busy.contains(&leader) {
+            if busy.contains(&leader) || !self.reachable(now, leader) {
                 continue;
             }
             by_leader.entry(leader).or_default().push(FetchPartition {

@@ -71,7 +71,7 @@ impl Consumer {
         {
             return None;
         }
-        let broker = self.pick_bootstrap()?;
+        let broker = self.pick_bootstrap(now)?;
         let group = Rc::clone(self.group.as_ref()?);
         self.send_group(now, broker, Pending::FindCoordinator, GroupRequest::FindCoordinator { group }, out);
         None
@@ -119,7 +119,11 @@ impl Consumer {
             // Client side only: the coordinator is marked unknown; the member does not leave.
             self.coordinator_unknown(now);
         }
-        let Some(coordinator) = self.coordinator else { return };
+        let Some(coordinator) = self.coordinator else {
+            // The heartbeat thread looks the coordinator up itself, not only the next poll() ([AC]:1480-1581).
+            self.ensure_coordinator(now, out);
+            return;
+        };
         if now < self.next_heartbeat || self.has_in_flight(|p| matches!(p, Pending::Heartbeat)) {
             return;
         }

@@ -38,6 +38,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
+/// `reconnect.backoff.ms` and `reconnect.backoff.max.ms` (the same in the three clients' spirit; Java's defaults).
+const RECONNECT_BACKOFF_MS: u64 = 50;
+const RECONNECT_BACKOFF_MAX_MS: u64 = 1_000;
+
 /// The member's state as the client sees it (`MemberState` in `AbstractCoordinator`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum MemberState {
@@ -84,6 +88,8 @@ enum App {
     /// Waiting for a synchronous commit (before processing `ranges` handed out at `since`, or after processing
     /// them when empty).
     Committing { ranges: Vec<(Tp, Offset, Offset)>, since: SimTime },
+    /// In `close()`, waiting for its last commit before it leaves the group.
+    Closing,
     /// Stopped: closed, crashed or failed fatally.
     Stopped,
 }
@@ -159,6 +165,8 @@ pub struct Consumer {
     restarts: u64,
     rng: ChaCha8Rng,
     coordinator_errors: u32,
+    /// Brokers whose connection broke: no request before the instant, and how many breaks in a row.
+    broker_backoff: BTreeMap<BrokerId, (SimTime, u32)>,
     metadata: Rc<MetadataImage>,
     metadata_due: SimTime,
     next_correlation: u64,
@@ -222,6 +230,7 @@ impl Consumer {
             restarts: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
             coordinator_errors: 0,
+            broker_backoff: BTreeMap::new(),
             metadata: Rc::new(MetadataImage::default()),
             metadata_due: SimTime::ZERO,
             next_correlation: 0,
@@ -326,12 +335,20 @@ impl Consumer {
 
     /// `close()`: commit (auto-commit) and leave the group; the process then stops.
     pub fn close(&mut self, now: SimTime, out: &mut Effects) {
-        if self.app == App::Stopped {
+        if matches!(self.app, App::Stopped | App::Closing) {
             return;
         }
-        if self.auto_commits() && self.state == MemberState::Stable {
-            self.send_commit(now, false, out);
+        // The Java client commits synchronously first (maybeAutoCommitOffsetsSync, bounded by the close
+        // timeout), then leaves; records the application was still processing are not committed.
+        if self.auto_commits() && self.state == MemberState::Stable && self.send_commit(now, true, out) {
+            self.app = App::Closing;
+            return;
         }
+        self.finish_close(now, out);
+    }
+
+    /// The end of `close()`: LeaveGroup, then the process stops.
+    fn finish_close(&mut self, now: SimTime, out: &mut Effects) {
         // Only dynamic members send LeaveGroup; a static member leaves by session expiry or admin removal
         // ([AC]:1164-1188), which is why static members use long session timeouts.
         if self.group.is_some()
@@ -446,6 +463,7 @@ impl Consumer {
                 }
                 Msg::FetchResponse(resp) => {
                     if let Some(f) = self.in_flight.remove(&resp.correlation) {
+                        self.broker_backoff.remove(&f.broker);
                         self.on_fetch_response(now, f.broker, &resp, out);
                     }
                 }
@@ -488,7 +506,10 @@ impl Consumer {
         }
     }
 
-    /// A connection broke: what was in flight on it fails with a network error.
+    /// A connection broke (or could not be made): what was in flight on it fails; the client backs off before
+    /// connecting to that broker again (`reconnect.backoff.ms`, growing to `reconnect.backoff.max.ms`) and refreshes
+    /// its metadata, since "the disconnect may be the result of stale metadata"
+    /// (`NetworkClient.DefaultMetadataUpdater.handleServerDisconnect`).
     fn on_disconnect(&mut self, now: SimTime, broker: BrokerId, out: &mut Effects) {
         let broken: Vec<u64> =
             self.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(c, _)| *c).collect();
@@ -496,6 +517,15 @@ impl Consumer {
             let f = self.in_flight.remove(&c).expect("listed");
             self.on_request_failed(now, f, ErrorCode::NETWORK_EXCEPTION, out);
         }
+        let attempts = self.broker_backoff.get(&broker).map_or(0, |(_, n)| *n) + 1;
+        let wait = self.backoff_ms(RECONNECT_BACKOFF_MS, RECONNECT_BACKOFF_MAX_MS, attempts);
+        self.broker_backoff.insert(broker, (now.plus_ms(wait), attempts));
+        self.metadata_due = self.metadata_due.min(now);
+    }
+
+    /// Whether the client may talk to `broker` now (not backing off after a broken connection).
+    pub(super) fn reachable(&self, now: SimTime, broker: BrokerId) -> bool {
+        self.broker_backoff.get(&broker).is_none_or(|(until, _)| *until <= now)
     }
 
     fn expire_requests(&mut self, now: SimTime, out: &mut Effects) {
@@ -513,6 +543,9 @@ impl Consumer {
             Pending::Metadata | Pending::ListOffsets | Pending::OffsetFetch => {
                 for p in self.partitions.values_mut() {
                     p.resolving = false;
+                }
+                if matches!(f.what, Pending::Metadata) {
+                    self.metadata_due = self.metadata_due.min(now.plus_ms(self.config.retry_backoff_ms));
                 }
             }
             Pending::Fetch { .. } => {}
@@ -576,6 +609,10 @@ impl Consumer {
         if self.app == App::Stopped {
             return;
         }
+        if self.app == App::Closing {
+            // close() waits for its commit only (or for the request to time out).
+            return self.arm_wake(now, out);
+        }
         self.maybe_refresh_metadata(now, out);
         if self.group.is_some() {
             self.heartbeat_thread(now, out);
@@ -588,10 +625,13 @@ impl Consumer {
             self.poll(now, out);
         }
         self.update_positions(now, out);
-        self.send_fetches(now, out);
+        // poll() returns what is buffered, then sends the next fetches for the partitions it emptied, before the
+        // application processes the records (ClassicKafkaConsumer.poll: "send any new fetches ... before
+        // returning").
         if self.app == App::Polling {
             self.hand_out_records(now, out);
         }
+        self.send_fetches(now, out);
         self.arm_wake(now, out);
     }
 
@@ -615,6 +655,7 @@ impl Consumer {
             }
         };
         take(self.metadata_due);
+        self.broker_backoff.values().for_each(|(t, _)| take(*t));
         self.in_flight.values().for_each(|f| take(f.deadline));
         if self.group.is_some() {
             if matches!(self.state, MemberState::Stable | MemberState::CompletingRebalance) {
@@ -834,7 +875,10 @@ impl Consumer {
                 let _ = offsets;
             }
         }
-        if sync {
+        if self.app == App::Closing {
+            return self.finish_close(now, out);
+        }
+        if sync && matches!(self.app, App::Committing { .. }) {
             if let App::Committing { ranges, since } = std::mem::replace(&mut self.app, App::Polling) {
                 if !ranges.is_empty() {
                     self.begin_processing(now, since, ranges);
@@ -871,7 +915,7 @@ impl Consumer {
     pub fn records_in_progress(&self) -> Vec<(String, Offset, Offset)> {
         let ranges = match &self.app {
             App::Processing { ranges, .. } | App::Committing { ranges, .. } => ranges.as_slice(),
-            App::Polling | App::Stopped => &[],
+            App::Polling | App::Closing | App::Stopped => &[],
         };
         ranges.iter().map(|(tp, a, b)| (self.metadata.tp_name(*tp), *a, *b)).collect()
     }

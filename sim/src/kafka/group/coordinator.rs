@@ -527,7 +527,18 @@ impl GroupCoordinator {
             generation: g.generation,
             protocol: protocol.clone(),
             leader: g.leader.as_deref().map(|l| g.client_of(l)).unwrap_or_default(),
-            members: g.members.iter().map(|m| m.client_id.to_string()).collect(),
+            members: g
+                .members
+                .iter()
+                .filter(|m| m.awaiting_join.is_some())
+                .map(|m| m.client_id.to_string())
+                .collect(),
+            kept: g
+                .members
+                .iter()
+                .filter(|m| m.awaiting_join.is_none())
+                .map(|m| m.client_id.to_string())
+                .collect(),
         });
         let leader = g.leader.clone().unwrap_or_default();
         let all = joined_members(g, &protocol);
