@@ -7,6 +7,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;
+pub mod vec_map;
 pub mod world;
 
 use crate::kafka::messages::Msg;

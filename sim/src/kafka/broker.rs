@@ -7,9 +7,11 @@ use super::log::Log;
 use super::messages::{FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest};
 use super::metadata::MetadataImage;
 use super::partition::{Appended, Partition, Role};
+use super::tp_map::TpMap;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -33,6 +35,23 @@ fn batches_within(batches: &[Rc<super::log::Batch>], limit: u64, min_one: bool) 
         n += 1;
     }
     n
+}
+
+/// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the ISR is
+/// smaller than `min.insync.replicas`.
+fn produce_outcome(partitions: &TpMap<Partition>, held: &HeldProduce) -> Option<Result<Offset, ErrorCode>> {
+    let p = partitions.get(&held.tp)?;
+    if !p.is_leader() {
+        return Some(Err(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+    }
+    if p.log.high_watermark() < held.required_offset {
+        return None;
+    }
+    if p.maximal_isr_len() < p.min_insync_replicas {
+        Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
+    } else {
+        Some(Ok(held.base_offset))
+    }
 }
 
 /// A fetch held in purgatory until data arrives or `max_wait_ms` passes (`DelayedFetch`).
@@ -63,15 +82,16 @@ pub struct Broker {
     /// Increases with every restart, so the controller can tell a new process from an old one.
     pub incarnation: u64,
     pub(crate) config: Rc<BrokerConfig>,
+    pub(crate) fetch_settings: super::fetcher::FetchSettings,
     /// The latest metadata it has applied.
     pub image: Rc<MetadataImage>,
     /// Its replicas.
-    pub partitions: BTreeMap<Tp, Partition>,
+    pub partitions: TpMap<Partition>,
     /// Asked to shut down in a controlled way: waiting for the controller to move leadership away.
     pub want_shutdown: bool,
-    pub(crate) fetchers: BTreeMap<BrokerId, super::fetcher::FetcherState>,
-    held_fetches: BTreeMap<(NodeId, u64), HeldFetch>,
-    held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
+    pub(crate) fetchers: VecMap<BrokerId, super::fetcher::FetcherState>,
+    held_fetches: VecMap<(NodeId, u64), HeldFetch>,
+    held_produces: VecMap<(NodeId, u64), HeldProduce>,
     /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
     produce_timer: LazyTimer,
     /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
@@ -96,13 +116,14 @@ impl Broker {
             id,
             rack,
             incarnation,
+            fetch_settings: super::fetcher::FetchSettings::new(&config),
             config,
             image: Rc::new(MetadataImage::default()),
             partitions,
             want_shutdown: false,
-            fetchers: BTreeMap::new(),
-            held_fetches: BTreeMap::new(),
-            held_produces: BTreeMap::new(),
+            fetchers: VecMap::new(),
+            held_fetches: VecMap::new(),
+            held_produces: VecMap::new(),
             produce_timer: LazyTimer::default(),
             fetch_timer: LazyTimer::default(),
             next_correlation: 0,
@@ -245,7 +266,7 @@ impl Broker {
     ) {
         let me = self.id;
         let name: Rc<str> = self.image.tp_name(tp).into();
-        let p = self.partitions.entry(tp).or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
+        let p = self.partitions.get_or_insert_with(tp, || Partition::new(tp, Rc::clone(&name), Log::new()));
         if let Some(t) = self.image.topics.get(&tp.topic) {
             // Topic configs are dynamic: every metadata image may change them.
             p.max_message_bytes = t.config.max_message_bytes(&self.config);
@@ -365,7 +386,7 @@ impl Broker {
         }
         let deadline = now.plus_ms(timeout_ms);
         let held = HeldProduce { tp, base_offset, required_offset: last_offset + 1, deadline };
-        if let Some(result) = self.produce_outcome(&held) {
+        if let Some(result) = produce_outcome(&self.partitions, &held) {
             return result.map(Some);
         }
         self.held_produces.insert((from, correlation), held);
@@ -388,24 +409,6 @@ impl Broker {
         }
         if let Some(next) = self.held_produces.values().map(|h| h.deadline).min() {
             self.produce_timer.arm(next, Timer::ProduceExpire, out);
-        }
-    }
-
-    /// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the
-    /// ISR is smaller than `min.insync.replicas`.
-    fn produce_outcome(&self, held: &HeldProduce) -> Option<Result<Offset, ErrorCode>> {
-        let p = self.partitions.get(&held.tp)?;
-        if !p.is_leader() {
-            return Some(Err(ErrorCode::NOT_LEADER_OR_FOLLOWER));
-        }
-        if p.log.high_watermark() < held.required_offset {
-            return None;
-        }
-        let (_, min_isr) = self.topic_limits(held.tp);
-        if p.maximal_isr_len() < min_isr {
-            Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
-        } else {
-            Some(Ok(held.base_offset))
         }
     }
 
@@ -454,7 +457,6 @@ impl Broker {
 
     /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
     pub(crate) fn maybe_advance_hw(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
-        let (_, min_isr) = self.topic_limits(tp);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
             return;
@@ -462,7 +464,7 @@ impl Broker {
         if !p.is_leader() {
             return;
         }
-        let Some(hw) = p.candidate_high_watermark(me, min_isr) else {
+        let Some(hw) = p.candidate_high_watermark(me, p.min_insync_replicas) else {
             return;
         };
         let moved = hw > p.log.high_watermark();
@@ -484,18 +486,20 @@ impl Broker {
     }
 
     fn complete_held_produces(&mut self, tp: Tp, out: &mut Effects) {
-        if self.held_produces.is_empty() {
-            return;
-        }
-        let keys: Vec<(NodeId, u64)> =
-            self.held_produces.iter().filter(|(_, h)| h.tp == tp).map(|(k, _)| *k).collect();
-        for key in keys {
-            let held = self.held_produces[&key];
-            if let Some(result) = self.produce_outcome(&held) {
-                self.held_produces.remove(&key);
-                out.send(key.0, Msg::ProduceResponse { correlation: key.1, tp, result });
+        let partitions = &self.partitions;
+        // In key order, as before: the responses leave in the order of (producer, correlation).
+        self.held_produces.retain(|&(to, correlation), held| {
+            if held.tp != tp {
+                return true;
             }
-        }
+            match produce_outcome(partitions, held) {
+                Some(result) => {
+                    out.send(to, Msg::ProduceResponse { correlation, tp, result });
+                    false
+                }
+                None => true,
+            }
+        });
     }
 
     // ---- Fetch (leader side) ----
@@ -557,9 +561,7 @@ impl Broker {
         // KafkaApis caps a consumer's response at the broker's `fetch.max.bytes`.
         let cap = match request.replica {
             Some(_) => request.max_bytes,
-            None => {
-                request.max_bytes.min(self.config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32)
-            }
+            None => request.max_bytes.min(self.fetch_settings.fetch_max_bytes),
         };
         let mut budget = u64::from(cap);
         for fp in &request.partitions {
@@ -633,12 +635,16 @@ impl Broker {
             None => p.log.high_watermark(),
         };
         resp.batches = p.log.read(fp.fetch_offset, upto, request.partition_max_bytes);
-        if let Some(follower) = request.replica {
+        let Some(follower) = request.replica else {
+            resp.high_watermark = p.log.high_watermark();
+            return resp;
+        };
+        // Almost every fetch comes from a follower already in the ISR: skip the call when it cannot join.
+        if !p.isr.contains(&follower) && p.pending_isr.is_none() {
             self.maybe_expand_isr(now, fp.tp, follower, out);
-            self.maybe_advance_hw(now, fp.tp, out);
         }
-        let p = &self.partitions[&fp.tp];
-        resp.high_watermark = p.log.high_watermark();
+        self.maybe_advance_hw(now, fp.tp, out);
+        resp.high_watermark = self.partitions[&fp.tp].log.high_watermark();
         resp
     }
 

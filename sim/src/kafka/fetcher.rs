@@ -4,6 +4,7 @@
 //! takes the leader's high watermark.
 
 use super::broker::Broker;
+use super::config::BrokerConfig;
 use super::log::EpochEndOffset;
 use super::messages::{FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg};
 use super::partition::Partition;
@@ -24,6 +25,38 @@ pub struct FetcherState {
     pub sent_at: SimTime,
     /// Whether a fetch-timeout timer is pending (one per fetcher, re-armed lazily).
     pub timer_armed: bool,
+}
+
+/// The broker configs that every fetch reads, taken once when the broker starts: `BrokerConfig::get` finds a
+/// config by name, which is too slow for a path taken several times per record. Broker configs never change
+/// while the process runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FetchSettings {
+    /// `replica.fetch.wait.max.ms`.
+    pub(crate) replica_fetch_wait_max_ms: u64,
+    /// `replica.fetch.max.bytes`.
+    pub(crate) replica_fetch_max_bytes: u32,
+    /// `replica.fetch.response.max.bytes`.
+    pub(crate) replica_fetch_response_max_bytes: u32,
+    /// `replica.socket.timeout.ms`.
+    pub(crate) replica_socket_timeout_ms: u64,
+    /// `replica.fetch.backoff.ms`.
+    pub(crate) replica_fetch_backoff_ms: u64,
+    /// `fetch.max.bytes`, the cap on a consumer's fetch response.
+    pub(crate) fetch_max_bytes: u32,
+}
+
+impl FetchSettings {
+    pub(crate) fn new(config: &BrokerConfig) -> Self {
+        Self {
+            replica_fetch_wait_max_ms: config.ms("replica.fetch.wait.max.ms"),
+            replica_fetch_max_bytes: config.get("replica.fetch.max.bytes").max(0) as u32,
+            replica_fetch_response_max_bytes: config.get("replica.fetch.response.max.bytes").max(0) as u32,
+            replica_socket_timeout_ms: config.ms("replica.socket.timeout.ms"),
+            replica_fetch_backoff_ms: config.ms("replica.fetch.backoff.ms"),
+            fetch_max_bytes: config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32,
+        }
+    }
 }
 
 impl Broker {
@@ -72,7 +105,7 @@ impl Broker {
                 current_leader_epoch: p.leader_epoch,
             });
         }
-        let state = self.fetchers.entry(leader).or_default();
+        let state = self.fetchers.get_or_default(leader);
         if partitions.is_empty() {
             if earliest_backoff != SimTime::NEVER {
                 state.generation += 1;
@@ -86,10 +119,10 @@ impl Broker {
         let request = FetchRequest {
             correlation,
             replica: Some(self.id),
-            max_wait_ms: self.config.ms("replica.fetch.wait.max.ms"),
+            max_wait_ms: self.fetch_settings.replica_fetch_wait_max_ms,
             min_bytes: 1,
-            partition_max_bytes: self.config.get("replica.fetch.max.bytes").max(0) as u32,
-            max_bytes: self.config.get("replica.fetch.response.max.bytes").max(0) as u32,
+            partition_max_bytes: self.fetch_settings.replica_fetch_max_bytes,
+            max_bytes: self.fetch_settings.replica_fetch_response_max_bytes,
             partitions,
         };
         out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));
@@ -98,7 +131,7 @@ impl Broker {
         if !state.timer_armed {
             state.timer_armed = true;
             out.timer(
-                now.plus_ms(self.config.ms("replica.socket.timeout.ms")),
+                now.plus_ms(self.fetch_settings.replica_socket_timeout_ms),
                 Timer::FetchTimeout { leader },
             );
         }
@@ -107,8 +140,8 @@ impl Broker {
     /// The fetch-timeout timer: a fetch to `leader` older than `replica.socket.timeout.ms` got no answer (a
     /// cut link, a dead or paused leader): forget it and fetch again. Otherwise re-arm for the current one.
     pub(crate) fn on_fetch_timeout(&mut self, now: SimTime, leader: BrokerId, out: &mut Effects) {
-        let timeout_ms = self.config.ms("replica.socket.timeout.ms");
-        let state = self.fetchers.entry(leader).or_default();
+        let timeout_ms = self.fetch_settings.replica_socket_timeout_ms;
+        let state = self.fetchers.get_or_default(leader);
         state.timer_armed = false;
         if state.in_flight.is_none() {
             return;
@@ -130,12 +163,12 @@ impl Broker {
         resp: &FetchResponse,
         out: &mut Effects,
     ) {
-        let state = self.fetchers.entry(leader).or_default();
+        let state = self.fetchers.get_or_default(leader);
         if state.in_flight != Some(resp.correlation) {
             return;
         }
         state.in_flight = None;
-        let backoff_ms = self.config.ms("replica.fetch.backoff.ms");
+        let backoff_ms = self.fetch_settings.replica_fetch_backoff_ms;
         let me = self.id;
         for pr in &resp.partitions {
             let Some(p) = self.partitions.get_mut(&pr.tp) else {

@@ -15,6 +15,7 @@ use super::log::{Batch, Log};
 use super::metadata::PartitionMeta;
 use super::types::{BrokerId, ClientId, LeaderEpoch, Offset, Tp};
 use crate::engine::time::SimTime;
+use crate::engine::vec_map::VecMap;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -84,7 +85,7 @@ pub struct Partition {
     /// An AlterPartition in flight: the proposed ISR and when it was sent.
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
     /// Leader only: what it knows of each follower.
-    pub followers: BTreeMap<BrokerId, FollowerState>,
+    pub followers: VecMap<BrokerId, FollowerState>,
     /// Idempotent producers' last batch on this partition (rebuilt from the log after a truncation).
     pub producers: BTreeMap<ClientId, ProducerEntry>,
     /// Follower only: don't fetch before this instant (after an error).
@@ -108,7 +109,7 @@ impl Partition {
             replicas: Vec::new(),
             isr: Vec::new(),
             pending_isr: None,
-            followers: BTreeMap::new(),
+            followers: VecMap::new(),
             producers: BTreeMap::new(),
             fetch_backoff_until: SimTime::ZERO,
             max_message_bytes: u32::MAX,
