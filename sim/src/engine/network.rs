@@ -4,10 +4,11 @@
 
 use super::rng::{chance, uniform_inclusive};
 use super::time::SimTime;
+use super::vec_map::VecMap;
 use super::NodeId;
 use rand_core::RngCore;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// How one link (or every link, by default) behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -43,9 +44,10 @@ pub enum Delivery {
 pub struct Network {
     /// The default link behaviour.
     pub default_link: LinkConfig,
-    links: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    links: VecMap<(NodeId, NodeId), LinkConfig>,
     cuts: BTreeSet<(NodeId, NodeId)>,
-    last_delivery: BTreeMap<(NodeId, NodeId), SimTime>,
+    /// Per directed link, when its last message arrives (searched for every message sent).
+    last_delivery: VecMap<(NodeId, NodeId), SimTime>,
 }
 
 impl Network {
@@ -103,7 +105,7 @@ impl Network {
         rng: &mut dyn RngCore,
     ) -> SimTime {
         let latency = uniform_inclusive(rng, cfg.latency_us_min, cfg.latency_us_max.max(cfg.latency_us_min));
-        let last = self.last_delivery.entry((from, to)).or_insert(SimTime::ZERO);
+        let last = self.last_delivery.get_or_default((from, to));
         let at = (now + latency).max(*last);
         *last = at;
         at

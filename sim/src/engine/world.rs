@@ -7,6 +7,7 @@ use super::queue::EventQueue;
 use super::rng::{RngStreams, Stream};
 use super::time::SimTime;
 use super::trace::{Trace, TraceEvent, TraceKind, TraceLevel};
+use super::vec_map::VecMap;
 use super::{Effects, Input, NodeId, Timer};
 use crate::kafka::admin::AdminOp;
 use crate::kafka::admin_client::AdminClient;
@@ -101,7 +102,8 @@ pub struct World {
     pub clients: Vec<Client>,
     /// Client names, by id.
     pub client_names: Vec<String>,
-    lifecycle: BTreeMap<NodeId, Lifecycle>,
+    /// Looked up several times per event: a sorted vector of the few nodes rather than a tree.
+    lifecycle: VecMap<NodeId, Lifecycle>,
     actions: Vec<TimedAction>,
     seed: u64,
     /// Effect buffers reused by every dispatch.
@@ -114,7 +116,7 @@ impl World {
         let mut rng = RngStreams::new(seed);
         let placement = ChaCha8Rng::seed_from_u64(rng.get(Stream::Placement).next_u64());
         let config = Rc::new(config);
-        let mut lifecycle = BTreeMap::new();
+        let mut lifecycle = VecMap::new();
         lifecycle.insert(NodeId::Controller, Lifecycle { incarnation: 1, ..Lifecycle::default() });
         lifecycle.insert(NodeId::Client(ClientId(0)), Lifecycle { incarnation: 1, ..Lifecycle::default() });
         Self {
@@ -338,13 +340,13 @@ impl World {
     }
 
     fn deliver(&mut self, from: NodeId, to: NodeId, incarnation: u64, msg: Msg) {
-        let current = self.lifecycle.get(&to).map_or(0, |l| l.incarnation);
+        let (current, paused) = self.lifecycle.get(&to).map_or((0, false), |l| (l.incarnation, l.paused));
         if !self.is_up(to) || current != incarnation {
             self.record_drop(from, to, &msg, "destination process is down");
             self.reset_connection(from, to);
             return;
         }
-        if self.lifecycle.get(&to).is_some_and(|l| l.paused) {
+        if paused {
             let ev = Event::Deliver { from, to, incarnation, msg };
             self.node_state(to).expect("exists").deferred.push(ev);
             return;
@@ -612,7 +614,7 @@ impl World {
             return;
         };
         let Some(BrokerSlot::Down { storage, .. }) = self.brokers.remove(&id) else { unreachable!() };
-        let l = self.lifecycle.entry(NodeId::Broker(id)).or_default();
+        let l = self.lifecycle.get_or_default(NodeId::Broker(id));
         l.incarnation += 1;
         let incarnation = l.incarnation;
         let rack = self.racks.get(&id).cloned().flatten();

@@ -4,7 +4,9 @@
 
 use super::config::BrokerConfig;
 use super::log::Log;
-use super::messages::{FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest};
+use super::messages::{
+    unshared_or, FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest,
+};
 use super::metadata::MetadataImage;
 use super::partition::{Appended, Partition, Role};
 use super::tp_map::TpMap;
@@ -92,6 +94,8 @@ pub struct Broker {
     pub(crate) fetchers: VecMap<BrokerId, super::fetcher::FetcherState>,
     held_fetches: VecMap<(NodeId, u64), HeldFetch>,
     held_produces: VecMap<(NodeId, u64), HeldProduce>,
+    /// The fetch response last sent to each fetcher, reused once the fetcher has handled it.
+    fetch_response_buffers: VecMap<NodeId, Rc<FetchResponse>>,
     /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
     produce_timer: LazyTimer,
     /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
@@ -124,6 +128,7 @@ impl Broker {
             fetchers: VecMap::new(),
             held_fetches: VecMap::new(),
             held_produces: VecMap::new(),
+            fetch_response_buffers: VecMap::new(),
             produce_timer: LazyTimer::default(),
             fetch_timer: LazyTimer::default(),
             next_correlation: 0,
@@ -175,7 +180,7 @@ impl Broker {
             Msg::BrokerHeartbeatResponse { shutdown_ready } if self.want_shutdown && shutdown_ready => {
                 out.stop = true
             }
-            Msg::Produce(req) => self.on_produce(now, from, *req, out),
+            Msg::Produce(req) => self.on_produce(now, from, req, out),
             Msg::Fetch(req) => self.on_fetch(now, from, req, out),
             Msg::FetchResponse(resp) => {
                 if let NodeId::Broker(leader) = from {
@@ -372,7 +377,8 @@ impl Broker {
         if acks == -1 && p.isr.len() < min_isr {
             return Err(ErrorCode::NOT_ENOUGH_REPLICAS);
         }
-        let appended = p.append_as_leader(batch, now).map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
+        let appended =
+            p.append_shared_as_leader(batch, now).map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
         let (base_offset, last_offset) = match appended {
             Appended::New { base_offset, last_offset } | Appended::Duplicate { base_offset, last_offset } => {
                 (base_offset, last_offset)
@@ -447,10 +453,15 @@ impl Broker {
             .collect();
         for key in waiting {
             let request = Rc::clone(&self.held_fetches[&key].request);
-            let (parts, bytes) = self.read_fetch(now, &request, out);
+            let mut response = self.fetch_response_buffer(key.0);
+            let parts =
+                &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+            let bytes = self.read_fetch(now, &request, parts, out);
             if bytes >= u64::from(request.min_bytes.max(1)) {
                 self.held_fetches.remove(&key);
-                self.send_fetch_response(key.0, request.correlation, parts, out);
+                self.send_fetch_response(key.0, request.correlation, response, out);
+            } else {
+                self.fetch_response_buffers.insert(key.0, response);
             }
         }
     }
@@ -505,11 +516,14 @@ impl Broker {
     // ---- Fetch (leader side) ----
 
     fn on_fetch(&mut self, now: SimTime, from: NodeId, request: Rc<FetchRequest>, out: &mut Effects) {
-        let (parts, bytes) = self.read_fetch(now, &request, out);
+        let mut response = self.fetch_response_buffer(from);
+        let parts = &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+        let bytes = self.read_fetch(now, &request, parts, out);
         let urgent = parts.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
         if urgent || bytes >= request.min_bytes.max(1) as u64 || request.max_wait_ms == 0 {
-            self.send_fetch_response(from, request.correlation, parts, out);
+            self.send_fetch_response(from, request.correlation, response, out);
         } else {
+            self.fetch_response_buffers.insert(from, response);
             let deadline = now.plus_ms(request.max_wait_ms);
             self.held_fetches.insert((from, request.correlation), HeldFetch { from, request, deadline });
             self.fetch_timer.arm(deadline, Timer::FetchExpire, out);
@@ -535,28 +549,42 @@ impl Broker {
     }
 
     fn answer_fetch(&mut self, now: SimTime, from: NodeId, request: &FetchRequest, out: &mut Effects) {
-        let (parts, _) = self.read_fetch(now, request, out);
-        self.send_fetch_response(from, request.correlation, parts, out);
+        let mut response = self.fetch_response_buffer(from);
+        let parts = &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+        self.read_fetch(now, request, parts, out);
+        self.send_fetch_response(from, request.correlation, response, out);
+    }
+
+    /// The response last sent to `to`, to be filled again, if `to` has let go of it (it has once it handled it);
+    /// otherwise a new one. Fetches come and go several times per record: reusing the response and its vectors
+    /// saves their allocations, and nothing else changes (the fetcher sees the same contents).
+    fn fetch_response_buffer(&mut self, to: NodeId) -> Rc<FetchResponse> {
+        let last = self.fetch_response_buffers.remove(&to);
+        unshared_or(last, || FetchResponse { correlation: 0, partitions: Vec::new() })
     }
 
     fn send_fetch_response(
-        &self,
+        &mut self,
         to: NodeId,
         correlation: u64,
-        partitions: Vec<FetchPartitionResponse>,
+        mut response: Rc<FetchResponse>,
         out: &mut Effects,
     ) {
-        out.send(to, Msg::FetchResponse(Rc::new(FetchResponse { correlation, partitions })));
+        Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").correlation = correlation;
+        self.fetch_response_buffers.insert(to, Rc::clone(&response));
+        out.send(to, Msg::FetchResponse(response));
     }
 
-    /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`).
+    /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`) into `parts`,
+    /// reusing the vectors it holds; returns the bytes read.
     fn read_fetch(
         &mut self,
         now: SimTime,
         request: &FetchRequest,
+        parts: &mut Vec<FetchPartitionResponse>,
         out: &mut Effects,
-    ) -> (Vec<FetchPartitionResponse>, u64) {
-        let mut parts = Vec::with_capacity(request.partitions.len());
+    ) -> u64 {
+        parts.truncate(request.partitions.len());
         let mut bytes = 0u64;
         // KafkaApis caps a consumer's response at the broker's `fetch.max.bytes`.
         let cap = match request.replica {
@@ -564,8 +592,9 @@ impl Broker {
             None => request.max_bytes.min(self.fetch_settings.fetch_max_bytes),
         };
         let mut budget = u64::from(cap);
-        for fp in &request.partitions {
-            let mut resp = self.read_partition(now, request, fp, out);
+        for (i, fp) in request.partitions.iter().enumerate() {
+            let spare = parts.get_mut(i).map(|p| std::mem::take(&mut p.batches)).unwrap_or_default();
+            let mut resp = self.read_partition(now, request, fp, spare, out);
             let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
             // KIP-74: until some partition has returned data, the first batch comes whole even when it exceeds
             // both limits (so a consumer always makes progress); after that the response budget is strict, and a
@@ -575,9 +604,12 @@ impl Broker {
             let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
             bytes += read;
             budget = budget.saturating_sub(read);
-            parts.push(resp);
+            match parts.get_mut(i) {
+                Some(slot) => *slot = resp,
+                None => parts.push(resp),
+            }
         }
-        (parts, bytes)
+        bytes
     }
 
     fn read_partition(
@@ -585,8 +617,10 @@ impl Broker {
         now: SimTime,
         request: &FetchRequest,
         fp: &super::messages::FetchPartition,
+        mut batches: Vec<Rc<super::log::Batch>>,
         out: &mut Effects,
     ) -> FetchPartitionResponse {
+        batches.clear();
         let mut resp = FetchPartitionResponse {
             tp: fp.tp,
             error: None,
@@ -594,7 +628,7 @@ impl Broker {
             log_start_offset: -1,
             log_end_offset: -1,
             diverging_epoch: None,
-            batches: Vec::new(),
+            batches,
         };
         let Some(p) = self.partitions.get_mut(&fp.tp).filter(|p| p.is_leader()) else {
             resp.error = Some(ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -634,7 +668,7 @@ impl Broker {
             }
             None => p.log.high_watermark(),
         };
-        resp.batches = p.log.read(fp.fetch_offset, upto, request.partition_max_bytes);
+        p.log.read_into(fp.fetch_offset, upto, request.partition_max_bytes, &mut resp.batches);
         let Some(follower) = request.replica else {
             resp.high_watermark = p.log.high_watermark();
             return resp;
@@ -809,7 +843,13 @@ mod tests {
             size_bytes: 80,
             records: vec![record],
         };
-        Msg::Produce(Box::new(ProduceRequest { correlation: 9, acks, timeout_ms: 30_000, tp: TP, batch }))
+        Msg::Produce(ProduceRequest {
+            correlation: 9,
+            acks,
+            timeout_ms: 30_000,
+            tp: TP,
+            batch: Rc::new(batch),
+        })
     }
 
     fn follower_fetch(follower: i32, offset: i64) -> Input {

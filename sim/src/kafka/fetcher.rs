@@ -6,7 +6,9 @@
 use super::broker::Broker;
 use super::config::BrokerConfig;
 use super::log::EpochEndOffset;
-use super::messages::{FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg};
+use super::messages::{
+    unshared_or, FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg,
+};
 use super::partition::Partition;
 use super::types::{BrokerId, ErrorCode, Offset};
 use crate::engine::time::SimTime;
@@ -15,7 +17,7 @@ use crate::engine::{Effects, NodeId, Timer};
 use std::rc::Rc;
 
 /// One fetcher's state.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FetcherState {
     /// The correlation id of the fetch in flight, if any (one at a time per leader).
     pub in_flight: Option<u64>,
@@ -25,6 +27,8 @@ pub struct FetcherState {
     pub sent_at: SimTime,
     /// Whether a fetch-timeout timer is pending (one per fetcher, re-armed lazily).
     pub timer_armed: bool,
+    /// The last request sent, refilled for the next fetch once the leader has let go of it.
+    last_request: Option<Rc<FetchRequest>>,
 }
 
 /// The broker configs that every fetch reads, taken once when the broker starts: `BrokerConfig::get` finds a
@@ -91,22 +95,26 @@ impl Broker {
         if self.fetchers.get(&leader).is_some_and(|f| f.in_flight.is_some()) || leader == self.id {
             return;
         }
-        let mut partitions = Vec::new();
+        let (me, settings) = (self.id, self.fetch_settings);
+        let state = self.fetchers.get_or_default(leader);
+        let mut request = unshared_or(state.last_request.take(), FetchRequest::default);
+        let r = Rc::get_mut(&mut request).expect("an unshared request");
+        r.partitions.clear();
         let mut earliest_backoff = SimTime::NEVER;
         for p in self.partitions.values().filter(|p| p.role.followed_leader() == Some(leader)) {
             if p.fetch_backoff_until > now {
                 earliest_backoff = earliest_backoff.min(p.fetch_backoff_until);
                 continue;
             }
-            partitions.push(FetchPartition {
+            r.partitions.push(FetchPartition {
                 tp: p.tp,
                 fetch_offset: p.log.log_end_offset(),
                 last_fetched_epoch: p.log.latest_epoch(),
                 current_leader_epoch: p.leader_epoch,
             });
         }
-        let state = self.fetchers.get_or_default(leader);
-        if partitions.is_empty() {
+        if r.partitions.is_empty() {
+            state.last_request = Some(request);
             if earliest_backoff != SimTime::NEVER {
                 state.generation += 1;
                 out.timer(earliest_backoff, Timer::FetcherWake { leader, generation: state.generation });
@@ -116,24 +124,21 @@ impl Broker {
         self.next_correlation += 1;
         let correlation = self.next_correlation;
         state.in_flight = Some(correlation);
-        let request = FetchRequest {
+        *r = FetchRequest {
             correlation,
-            replica: Some(self.id),
-            max_wait_ms: self.fetch_settings.replica_fetch_wait_max_ms,
+            replica: Some(me),
+            max_wait_ms: settings.replica_fetch_wait_max_ms,
             min_bytes: 1,
-            partition_max_bytes: self.fetch_settings.replica_fetch_max_bytes,
-            max_bytes: self.fetch_settings.replica_fetch_response_max_bytes,
-            partitions,
+            partition_max_bytes: settings.replica_fetch_max_bytes,
+            max_bytes: settings.replica_fetch_response_max_bytes,
+            partitions: std::mem::take(&mut r.partitions),
         };
-        out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));
-        let state = self.fetchers.get_mut(&leader).expect("created above");
+        state.last_request = Some(Rc::clone(&request));
+        out.send(NodeId::Broker(leader), Msg::Fetch(request));
         state.sent_at = now;
         if !state.timer_armed {
             state.timer_armed = true;
-            out.timer(
-                now.plus_ms(self.fetch_settings.replica_socket_timeout_ms),
-                Timer::FetchTimeout { leader },
-            );
+            out.timer(now.plus_ms(settings.replica_socket_timeout_ms), Timer::FetchTimeout { leader });
         }
     }
 

@@ -201,7 +201,13 @@ impl Partition {
 
     /// Appends a producer's batch as leader, stamping it with the leader epoch. Idempotent producers' retries
     /// of the batch already written are recognised and not written twice.
-    pub fn append_as_leader(&mut self, mut batch: Batch, now: SimTime) -> Result<Appended, i64> {
+    pub fn append_as_leader(&mut self, batch: Batch, now: SimTime) -> Result<Appended, i64> {
+        self.append_shared_as_leader(Rc::new(batch), now)
+    }
+
+    /// [`Partition::append_as_leader`] for a batch that arrived shared (a produce request): the log keeps that
+    /// batch, stamped in place, unless another holder forces a copy.
+    pub fn append_shared_as_leader(&mut self, mut batch: Rc<Batch>, now: SimTime) -> Result<Appended, i64> {
         if let Some((pid, epoch, base_seq)) = batch.producer {
             if let Some(last) = self.producers.get(&pid) {
                 // A new producer epoch (the producer bumped it after a sequence gap) starts again at 0.
@@ -218,10 +224,10 @@ impl Partition {
                 }
             }
         }
-        batch.base_offset = self.log.log_end_offset();
-        batch.epoch = self.leader_epoch;
-        batch.append_time = now;
-        let batch = Rc::new(batch);
+        let stamped = Rc::make_mut(&mut batch);
+        stamped.base_offset = self.log.log_end_offset();
+        stamped.epoch = self.leader_epoch;
+        stamped.append_time = now;
         let (base_offset, last_offset) = (batch.base_offset, batch.last_offset());
         self.record_producer(&batch);
         self.log.append(batch);
