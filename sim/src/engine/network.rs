@@ -39,21 +39,27 @@ pub enum Delivery {
     Dropped(&'static str),
 }
 
+/// A directed link as one integer that sorts like `(from, to)`, so that looking a link up compares integers.
+fn link_key(from: NodeId, to: NodeId) -> u128 {
+    (u128::from(from.rank()) << 64) | u128::from(to.rank())
+}
+
 /// The network between all nodes.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     /// The default link behaviour.
     pub default_link: LinkConfig,
-    links: VecMap<(NodeId, NodeId), LinkConfig>,
+    /// Per directed link (keyed by [`link_key`]), its own behaviour if set.
+    links: VecMap<u128, LinkConfig>,
     cuts: BTreeSet<(NodeId, NodeId)>,
-    /// Per directed link, when its last message arrives (searched for every message sent).
-    last_delivery: VecMap<(NodeId, NodeId), SimTime>,
+    /// Per directed link (keyed by [`link_key`]), when its last message arrives: searched for every message.
+    last_delivery: VecMap<u128, SimTime>,
 }
 
 impl Network {
     /// Overrides one direction of one link.
     pub fn set_link(&mut self, from: NodeId, to: NodeId, cfg: LinkConfig) {
-        self.links.insert((from, to), cfg);
+        self.links.insert(link_key(from, to), cfg);
     }
 
     /// Drops every message from `from` to `to` until healed.
@@ -86,7 +92,7 @@ impl Network {
         if self.is_cut(from, to) {
             return Delivery::Dropped("link cut by a network partition");
         }
-        let cfg = self.links.get(&(from, to)).copied().unwrap_or(self.default_link);
+        let cfg = self.links.get(&link_key(from, to)).copied().unwrap_or(self.default_link);
         if chance(rng, cfg.loss) {
             return Delivery::Dropped("lost on the link");
         }
@@ -105,7 +111,7 @@ impl Network {
         rng: &mut dyn RngCore,
     ) -> SimTime {
         let latency = uniform_inclusive(rng, cfg.latency_us_min, cfg.latency_us_max.max(cfg.latency_us_min));
-        let last = self.last_delivery.get_or_default((from, to));
+        let last = self.last_delivery.get_or_default(link_key(from, to));
         let at = (now + latency).max(*last);
         *last = at;
         at

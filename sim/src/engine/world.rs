@@ -3,11 +3,11 @@
 
 use super::action::{Action, ConsumerOp, Liveness, TimedAction};
 use super::network::{Delivery, Network};
+use super::node_table::NodeTable;
 use super::queue::EventQueue;
 use super::rng::{RngStreams, Stream};
 use super::time::SimTime;
 use super::trace::{Trace, TraceEvent, TraceKind, TraceLevel};
-use super::vec_map::VecMap;
 use super::{Effects, Input, NodeId, Timer};
 use crate::kafka::admin::AdminOp;
 use crate::kafka::admin_client::AdminClient;
@@ -102,12 +102,12 @@ pub struct World {
     pub clients: Vec<Client>,
     /// Client names, by id.
     pub client_names: Vec<String>,
-    /// Looked up several times per event: a sorted vector of the few nodes rather than a tree.
-    lifecycle: VecMap<NodeId, Lifecycle>,
+    /// Looked up several times per event, so found by index rather than searched.
+    lifecycle: NodeTable<Lifecycle>,
     actions: Vec<TimedAction>,
     seed: u64,
-    /// Effect buffers reused by every dispatch.
-    scratch: Effects,
+    /// Effect buffers reused by every dispatch (taken out while a node fills them).
+    scratch: Option<Effects>,
 }
 
 impl World {
@@ -116,7 +116,7 @@ impl World {
         let mut rng = RngStreams::new(seed);
         let placement = ChaCha8Rng::seed_from_u64(rng.get(Stream::Placement).next_u64());
         let config = Rc::new(config);
-        let mut lifecycle = VecMap::new();
+        let mut lifecycle = NodeTable::new();
         lifecycle.insert(NodeId::Controller, Lifecycle { incarnation: 1, ..Lifecycle::default() });
         lifecycle.insert(NodeId::Client(ClientId(0)), Lifecycle { incarnation: 1, ..Lifecycle::default() });
         Self {
@@ -135,7 +135,7 @@ impl World {
             lifecycle,
             actions: Vec::new(),
             seed,
-            scratch: Effects::new(level),
+            scratch: Some(Effects::new(level)),
         }
     }
 
@@ -385,7 +385,7 @@ impl World {
     fn dispatch(&mut self, node: NodeId, input: Input) {
         let now = self.now;
         // Reuse the effect buffers: a fresh Effects would allocate three vectors on every event.
-        let mut out = std::mem::replace(&mut self.scratch, Effects::new(TraceLevel::Off));
+        let mut out = self.scratch.take().unwrap_or_else(|| self.effects());
         match node {
             NodeId::Controller => self.controller.handle(now, input, &mut out),
             NodeId::Broker(id) => {
@@ -403,7 +403,7 @@ impl World {
         let stop = out.stop;
         out.stop = false;
         self.apply_effects_from(node, &mut out);
-        self.scratch = out;
+        self.scratch = Some(out);
         if let (true, NodeId::Broker(id)) = (stop, node) {
             self.take_down(id, 0, true);
             self.record(TraceKind::Fault {
@@ -419,11 +419,16 @@ impl World {
     /// Executes effects, leaving the buffers empty for reuse.
     fn apply_effects_from(&mut self, from: NodeId, out: &mut Effects) {
         let incarnation = self.lifecycle.get(&from).map_or(0, |l| l.incarnation);
-        for kind in out.trace.drain(..) {
-            self.record(kind);
+        // Most events set no timer and record nothing: skip those loops' setup and teardown.
+        if !out.trace.is_empty() {
+            for kind in out.trace.drain(..) {
+                self.record(kind);
+            }
         }
-        for (at, timer) in out.timers.drain(..) {
-            self.queue.push(at, Event::Timer { node: from, incarnation, timer });
+        if !out.timers.is_empty() {
+            for (at, timer) in out.timers.drain(..) {
+                self.queue.push(at, Event::Timer { node: from, incarnation, timer });
+            }
         }
         let mut sends = std::mem::take(&mut out.sends);
         for (to, msg, delay) in sends.drain(..) {
@@ -521,7 +526,7 @@ impl World {
             Action::Resume { node } => self.resume(node),
             Action::Isolate { broker } => {
                 let me = NodeId::Broker(broker);
-                let others: Vec<NodeId> = self.lifecycle.keys().copied().filter(|n| *n != me).collect();
+                let others: Vec<NodeId> = self.lifecycle.nodes().into_iter().filter(|n| *n != me).collect();
                 for other in others {
                     self.network.cut(me, other);
                     self.network.cut(other, me);
@@ -681,7 +686,7 @@ impl World {
 
     /// Every node id known to the world.
     pub fn nodes(&self) -> Vec<NodeId> {
-        self.lifecycle.keys().copied().collect()
+        self.lifecycle.nodes()
     }
 }
 
