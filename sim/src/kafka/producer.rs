@@ -365,7 +365,9 @@ impl Producer {
             self.next_batch += 1;
             ProducerBatch {
                 id: self.next_batch,
-                records: Vec::new(),
+                // Room for exactly one record: with `linger.ms=0` most batches hold one, and a block of that size
+                // is what the request's copy and the next batch ask for again once this one is freed.
+                records: Vec::with_capacity(1),
                 payload: 0,
                 created: now,
                 attempts: 0,
