@@ -2,6 +2,7 @@
 //! and cuts that drop messages in one direction or both. Links are FIFO, as Kafka's TCP connections are: a
 //! message never overtakes an earlier one on the same link.
 
+use super::node_table::NodeTable;
 use super::rng::{chance, uniform_inclusive};
 use super::time::SimTime;
 use super::vec_map::VecMap;
@@ -52,8 +53,8 @@ pub struct Network {
     /// Per directed link (keyed by [`link_key`]), its own behaviour if set.
     links: VecMap<u128, LinkConfig>,
     cuts: BTreeSet<(NodeId, NodeId)>,
-    /// Per directed link (keyed by [`link_key`]), when its last message arrives: searched for every message.
-    last_delivery: VecMap<u128, SimTime>,
+    /// Per directed link (sender, then receiver), when its last message arrives: read for every message sent.
+    last_delivery: NodeTable<NodeTable<SimTime>>,
 }
 
 impl Network {
@@ -111,7 +112,7 @@ impl Network {
         rng: &mut dyn RngCore,
     ) -> SimTime {
         let latency = uniform_inclusive(rng, cfg.latency_us_min, cfg.latency_us_max.max(cfg.latency_us_min));
-        let last = self.last_delivery.get_or_default(link_key(from, to));
+        let last = self.last_delivery.get_or_default(from).get_or_default(to);
         let at = (now + latency).max(*last);
         *last = at;
         at

@@ -77,10 +77,14 @@ impl<V> NodeTable<V> {
     where
         V: Default,
     {
-        if self.position(node).is_none() {
-            self.insert(node, V::default());
-        }
-        self.get_mut(&node).expect("just inserted")
+        let i = match self.position(node) {
+            Some(i) => i,
+            None => {
+                self.insert(node, V::default());
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
     }
 
     /// Every node with an entry, in node order.
