@@ -676,8 +676,11 @@ impl Broker {
         // Almost every fetch comes from a follower already in the ISR: skip the call when it cannot join.
         if !p.isr.contains(&follower) && p.pending_isr.is_none() {
             self.maybe_expand_isr(now, fp.tp, follower, out);
+            self.maybe_advance_hw(now, fp.tp, out);
+        } else if p.candidate_high_watermark(self.id, p.min_insync_replicas).is_some() {
+            // Only when the high watermark can move: most fetches leave it where it is.
+            self.maybe_advance_hw(now, fp.tp, out);
         }
-        self.maybe_advance_hw(now, fp.tp, out);
         resp.high_watermark = self.partitions[&fp.tp].log.high_watermark();
         resp
     }
