@@ -266,7 +266,7 @@ impl Partition {
     /// LEO means caught up now; a fetch at least at the LEO of its previous fetch means caught up as of then.
     pub fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: Offset, now: SimTime) {
         let leo = self.log.log_end_offset();
-        if let Some(f) = self.followers.get_mut(&follower) {
+        if let Some((_, f)) = self.followers.iter_mut().find(|(b, _)| **b == follower) {
             if fetch_offset >= leo {
                 f.last_caught_up = now;
             } else if fetch_offset >= f.leo_at_last_fetch {
@@ -284,22 +284,31 @@ impl Partition {
         if self.isr.len() < min_isr {
             return None;
         }
+        let current = self.log.high_watermark();
         let mut hw = self.log.log_end_offset();
         let pending = self.pending_isr.as_ref().map_or(&[][..], |(p, _)| p.as_slice());
         for b in self.isr.iter().chain(pending.iter()) {
             if *b == me {
                 continue;
             }
-            let leo = self.followers.get(b).map_or(-1, |f| f.log_end_offset);
-            hw = hw.min(leo);
+            hw = hw.min(self.follower(*b).map_or(-1, |f| f.log_end_offset));
+            // The candidate only falls from here on: once it is not above the HW, the HW stays.
+            if hw <= current {
+                return None;
+            }
         }
-        (hw > self.log.high_watermark()).then_some(hw)
+        (hw > current).then_some(hw)
+    }
+
+    /// What the leader knows of `follower` (a scan: a partition has only a few).
+    fn follower(&self, follower: BrokerId) -> Option<&FollowerState> {
+        self.followers.iter().find(|(b, _)| **b == follower).map(|(_, f)| f)
     }
 
     /// KAFKA-7128: a follower may join the ISR only when it has reached the HW *and* the start of the leader's
     /// current epoch, so that it holds every record the new epoch's leader had when it took over.
     pub fn is_follower_in_sync(&self, follower: BrokerId) -> bool {
-        let Some(f) = self.followers.get(&follower) else {
+        let Some(f) = self.follower(follower) else {
             return false;
         };
         let epoch_start = self.log.epoch_start_offset(self.leader_epoch).unwrap_or(0);
