@@ -14,7 +14,7 @@ use super::metadata::MetadataImage;
 use super::partitioner::Partitioner;
 use super::producer_config::{ClientProfile, ProducerConfig};
 use super::tp_map::TpMap;
-use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, Tp};
+use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, TopicId, Tp};
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
@@ -102,8 +102,10 @@ pub struct Producer {
     bootstrap_cursor: usize,
     /// One partitioner per topic (Java, sarama), or one for all topics (kafka-go's Writer has one Balancer).
     partitioners: BTreeMap<String, Partitioner>,
-    /// Scratch list of the partitions with a leader, reused for every record.
+    /// The partitions with a leader of topic `available_for` in the current metadata, kept until either changes
+    /// (it is the same list for every record in between).
     available: Vec<u32>,
+    available_for: Option<TopicId>,
     rng: ChaCha8Rng,
     queues: TpMap<PartitionQueue>,
     waiting_for_metadata: VecDeque<(RecordId, SendRecord)>,
@@ -148,6 +150,7 @@ impl Producer {
             bootstrap_cursor: 0,
             partitioners: BTreeMap::new(),
             available: Vec::new(),
+            available_for: None,
             rng,
             queues: TpMap::new(),
             waiting_for_metadata: VecDeque::new(),
@@ -193,6 +196,7 @@ impl Producer {
                 self.metadata_in_flight = None;
                 if image.version >= self.metadata.version {
                     self.metadata = image;
+                    self.available_for = None;
                 }
                 self.flush_waiting(now, out);
                 self.drain_all(now, out);
@@ -328,9 +332,12 @@ impl Producer {
             Some(p) => p.min(n.saturating_sub(1)),
             None => {
                 // The partitions with a leader, which Java's sticky and round-robin choices are limited to.
-                self.available.clear();
-                let leaders = topic.partitions.iter().enumerate().filter(|(_, p)| p.leader.is_some());
-                self.available.extend(leaders.map(|(i, _)| i as u32));
+                if self.available_for != Some(topic.id) {
+                    self.available.clear();
+                    let leaders = topic.partitions.iter().enumerate().filter(|(_, p)| p.leader.is_some());
+                    self.available.extend(leaders.map(|(i, _)| i as u32));
+                    self.available_for = Some(topic.id);
+                }
                 let key = record.key.as_ref().map(|k| k.as_bytes());
                 let scope = if self.config.client == ClientProfile::KafkaGo { "" } else { &*record.topic };
                 if !self.partitioners.contains_key(scope) {
