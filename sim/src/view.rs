@@ -233,7 +233,8 @@ pub fn render_text(v: &ClusterView) -> String {
         }
         out.push_str(&format!("  broker {}: {state}\n", b.id));
     }
-    for p in &v.partitions {
+    // `__consumer_offsets` (50 partitions by default) is summed up by the groups' coordinators instead.
+    for p in v.partitions.iter().filter(|p| !crate::engine::trace::is_internal_topic(&p.name)) {
         out.push_str(&format!(
             "  {} leader {} epoch {} ISR {:?}\n",
             p.name,
