@@ -2,12 +2,14 @@
 //! and cuts that drop messages in one direction or both. Links are FIFO, as Kafka's TCP connections are: a
 //! message never overtakes an earlier one on the same link.
 
+use super::node_table::NodeTable;
 use super::rng::{chance, uniform_inclusive};
 use super::time::SimTime;
+use super::vec_map::VecMap;
 use super::NodeId;
 use rand_core::RngCore;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// How one link (or every link, by default) behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -38,20 +40,27 @@ pub enum Delivery {
     Dropped(&'static str),
 }
 
+/// A directed link as one integer that sorts like `(from, to)`, so that looking a link up compares integers.
+fn link_key(from: NodeId, to: NodeId) -> u128 {
+    (u128::from(from.rank()) << 64) | u128::from(to.rank())
+}
+
 /// The network between all nodes.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     /// The default link behaviour.
     pub default_link: LinkConfig,
-    links: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    /// Per directed link (keyed by [`link_key`]), its own behaviour if set.
+    links: VecMap<u128, LinkConfig>,
     cuts: BTreeSet<(NodeId, NodeId)>,
-    last_delivery: BTreeMap<(NodeId, NodeId), SimTime>,
+    /// Per directed link (sender, then receiver), when its last message arrives: read for every message sent.
+    last_delivery: NodeTable<NodeTable<SimTime>>,
 }
 
 impl Network {
     /// Overrides one direction of one link.
     pub fn set_link(&mut self, from: NodeId, to: NodeId, cfg: LinkConfig) {
-        self.links.insert((from, to), cfg);
+        self.links.insert(link_key(from, to), cfg);
     }
 
     /// Drops every message from `from` to `to` until healed.
@@ -80,11 +89,22 @@ impl Network {
     }
 
     /// Decides the fate of a message sent now.
-    pub fn route(&mut self, now: SimTime, from: NodeId, to: NodeId, rng: &mut dyn RngCore) -> Delivery {
+    /// Generic over the generator so that the world's ChaCha stream is called directly (once or twice per
+    /// message) rather than through a vtable.
+    pub fn route<R: RngCore + ?Sized>(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        to: NodeId,
+        rng: &mut R,
+    ) -> Delivery {
         if self.is_cut(from, to) {
             return Delivery::Dropped("link cut by a network partition");
         }
-        let cfg = self.links.get(&(from, to)).copied().unwrap_or(self.default_link);
+        let cfg = match self.links.is_empty() {
+            true => self.default_link,
+            false => self.links.get(&link_key(from, to)).copied().unwrap_or(self.default_link),
+        };
         if chance(rng, cfg.loss) {
             return Delivery::Dropped("lost on the link");
         }
@@ -94,16 +114,16 @@ impl Network {
         Delivery::At(first, dup)
     }
 
-    fn fifo_time(
+    fn fifo_time<R: RngCore + ?Sized>(
         &mut self,
         now: SimTime,
         from: NodeId,
         to: NodeId,
         cfg: &LinkConfig,
-        rng: &mut dyn RngCore,
+        rng: &mut R,
     ) -> SimTime {
         let latency = uniform_inclusive(rng, cfg.latency_us_min, cfg.latency_us_max.max(cfg.latency_us_min));
-        let last = self.last_delivery.entry((from, to)).or_insert(SimTime::ZERO);
+        let last = self.last_delivery.get_or_default(from).get_or_default(to);
         let at = (now + latency).max(*last);
         *last = at;
         at

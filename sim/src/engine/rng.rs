@@ -59,7 +59,7 @@ fn stream(seed: u64, which: Stream) -> ChaCha8Rng {
 
 /// A uniform draw in `lo..=hi` (both inclusive). Uses rejection sampling so that it has no modulo bias and gives
 /// the same answer on every platform.
-pub fn uniform_inclusive(rng: &mut dyn RngCore, lo: u64, hi: u64) -> u64 {
+pub fn uniform_inclusive<R: RngCore + ?Sized>(rng: &mut R, lo: u64, hi: u64) -> u64 {
     if hi <= lo {
         return lo;
     }
@@ -77,7 +77,7 @@ pub fn uniform_inclusive(rng: &mut dyn RngCore, lo: u64, hi: u64) -> u64 {
 }
 
 /// True with probability `p` (0.0 ..= 1.0), from 53 random bits.
-pub fn chance(rng: &mut dyn RngCore, p: f64) -> bool {
+pub fn chance<R: RngCore + ?Sized>(rng: &mut R, p: f64) -> bool {
     if p <= 0.0 {
         return false;
     }

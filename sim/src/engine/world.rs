@@ -3,6 +3,7 @@
 
 use super::action::{Action, ConsumerOp, Liveness, TimedAction};
 use super::network::{Delivery, Network};
+use super::node_table::NodeTable;
 use super::queue::EventQueue;
 use super::rng::{RngStreams, Stream};
 use super::time::SimTime;
@@ -90,11 +91,12 @@ pub struct World {
     pub clients: Vec<Client>,
     /// Client names, by id.
     pub client_names: Vec<String>,
-    lifecycle: BTreeMap<NodeId, Lifecycle>,
+    /// Looked up several times per event, so found by index rather than searched.
+    lifecycle: NodeTable<Lifecycle>,
     actions: Vec<TimedAction>,
     seed: u64,
-    /// Effect buffers reused by every dispatch.
-    scratch: Effects,
+    /// Effect buffers reused by every dispatch (taken out while a node fills them).
+    scratch: Option<Effects>,
 }
 
 impl World {
@@ -103,7 +105,7 @@ impl World {
         let mut rng = RngStreams::new(seed);
         let placement = ChaCha8Rng::seed_from_u64(rng.get(Stream::Placement).next_u64());
         let config = Rc::new(config);
-        let mut lifecycle = BTreeMap::new();
+        let mut lifecycle = NodeTable::new();
         lifecycle.insert(NodeId::Controller, Lifecycle { incarnation: 1, ..Lifecycle::default() });
         lifecycle.insert(NodeId::Client(ClientId(0)), Lifecycle { incarnation: 1, ..Lifecycle::default() });
         Self {
@@ -122,7 +124,7 @@ impl World {
             lifecycle,
             actions: Vec::new(),
             seed,
-            scratch: Effects::new(level),
+            scratch: Some(Effects::new(level)),
         }
     }
 
@@ -346,13 +348,13 @@ impl World {
     }
 
     fn deliver(&mut self, from: NodeId, to: NodeId, incarnation: u64, msg: Msg) {
-        let current = self.lifecycle.get(&to).map_or(0, |l| l.incarnation);
+        let (current, paused) = self.lifecycle.get(&to).map_or((0, false), |l| (l.incarnation, l.paused));
         if !self.is_up(to) || current != incarnation {
             self.record_drop(from, to, &msg, "destination process is down");
             self.reset_connection(from, to);
             return;
         }
-        if self.lifecycle.get(&to).is_some_and(|l| l.paused) {
+        if paused {
             let ev = Event::Deliver { from, to, incarnation, msg };
             self.node_state(to).expect("exists").deferred.push(ev);
             return;
@@ -391,7 +393,7 @@ impl World {
     fn dispatch(&mut self, node: NodeId, input: Input) {
         let now = self.now;
         // Reuse the effect buffers: a fresh Effects would allocate three vectors on every event.
-        let mut out = std::mem::replace(&mut self.scratch, Effects::new(TraceLevel::Off));
+        let mut out = self.scratch.take().unwrap_or_else(|| self.effects());
         match node {
             NodeId::Controller => self.controller.handle(now, input, &mut out),
             NodeId::Broker(id) => {
@@ -409,7 +411,7 @@ impl World {
         let stop = out.stop;
         out.stop = false;
         self.apply_effects_from(node, &mut out);
-        self.scratch = out;
+        self.scratch = Some(out);
         if let (true, NodeId::Broker(id)) = (stop, node) {
             self.take_down(id, 0, true);
             self.record(TraceKind::Fault {
@@ -425,11 +427,16 @@ impl World {
     /// Executes effects, leaving the buffers empty for reuse.
     fn apply_effects_from(&mut self, from: NodeId, out: &mut Effects) {
         let incarnation = self.lifecycle.get(&from).map_or(0, |l| l.incarnation);
-        for kind in out.trace.drain(..) {
-            self.record(kind);
+        // Most events set no timer and record nothing: skip those loops' setup and teardown.
+        if !out.trace.is_empty() {
+            for kind in out.trace.drain(..) {
+                self.record(kind);
+            }
         }
-        for (at, timer) in out.timers.drain(..) {
-            self.queue.push(at, Event::Timer { node: from, incarnation, timer });
+        if !out.timers.is_empty() {
+            for (at, timer) in out.timers.drain(..) {
+                self.queue.push(at, Event::Timer { node: from, incarnation, timer });
+            }
         }
         let mut sends = std::mem::take(&mut out.sends);
         for (to, msg, delay) in sends.drain(..) {
@@ -528,7 +535,7 @@ impl World {
             Action::Resume { node } => self.resume(node),
             Action::Isolate { broker } => {
                 let me = NodeId::Broker(broker);
-                let others: Vec<NodeId> = self.lifecycle.keys().copied().filter(|n| *n != me).collect();
+                let others: Vec<NodeId> = self.lifecycle.nodes().into_iter().filter(|n| *n != me).collect();
                 for other in others {
                     self.network.cut(me, other);
                     self.network.cut(other, me);
@@ -629,7 +636,7 @@ impl World {
             return;
         };
         let Some(BrokerSlot::Down { storage, .. }) = self.brokers.remove(&id) else { unreachable!() };
-        let l = self.lifecycle.entry(NodeId::Broker(id)).or_default();
+        let l = self.lifecycle.get_or_default(NodeId::Broker(id));
         l.incarnation += 1;
         let incarnation = l.incarnation;
         let rack = self.racks.get(&id).cloned().flatten();
@@ -696,7 +703,7 @@ impl World {
 
     /// Every node id known to the world.
     pub fn nodes(&self) -> Vec<NodeId> {
-        self.lifecycle.keys().copied().collect()
+        self.lifecycle.nodes()
     }
 }
 

@@ -4,12 +4,16 @@
 
 use super::config::BrokerConfig;
 use super::log::Log;
-use super::messages::{FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest};
+use super::messages::{
+    unshared_or, FetchPartitionResponse, FetchRequest, FetchResponse, Msg, ProduceRequest,
+};
 use super::metadata::MetadataImage;
 use super::partition::{Appended, Partition, Role};
+use super::tp_map::TpMap;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -33,6 +37,23 @@ fn batches_within(batches: &[Rc<super::log::Batch>], limit: u64, min_one: bool) 
         n += 1;
     }
     n
+}
+
+/// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the ISR is
+/// smaller than `min.insync.replicas`.
+fn produce_outcome(partitions: &TpMap<Partition>, held: &HeldProduce) -> Option<Result<Offset, ErrorCode>> {
+    let p = partitions.get(&held.tp)?;
+    if !p.is_leader() {
+        return Some(Err(ErrorCode::NOT_LEADER_OR_FOLLOWER));
+    }
+    if p.log.high_watermark() < held.required_offset {
+        return None;
+    }
+    if p.maximal_isr_len() < p.min_insync_replicas {
+        Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
+    } else {
+        Some(Ok(held.base_offset))
+    }
 }
 
 /// A fetch held in purgatory until data arrives or `max_wait_ms` passes (`DelayedFetch`).
@@ -63,15 +84,18 @@ pub struct Broker {
     /// Increases with every restart, so the controller can tell a new process from an old one.
     pub incarnation: u64,
     pub(crate) config: Rc<BrokerConfig>,
+    pub(crate) fetch_settings: super::fetcher::FetchSettings,
     /// The latest metadata it has applied.
     pub image: Rc<MetadataImage>,
     /// Its replicas.
-    pub partitions: BTreeMap<Tp, Partition>,
+    pub partitions: TpMap<Partition>,
     /// Asked to shut down in a controlled way: waiting for the controller to move leadership away.
     pub want_shutdown: bool,
-    pub(crate) fetchers: BTreeMap<BrokerId, super::fetcher::FetcherState>,
-    held_fetches: BTreeMap<(NodeId, u64), HeldFetch>,
-    held_produces: BTreeMap<(NodeId, u64), HeldProduce>,
+    pub(crate) fetchers: VecMap<BrokerId, super::fetcher::FetcherState>,
+    held_fetches: VecMap<(NodeId, u64), HeldFetch>,
+    held_produces: VecMap<(NodeId, u64), HeldProduce>,
+    /// The fetch response last sent to each fetcher, reused once the fetcher has handled it.
+    fetch_response_buffers: VecMap<NodeId, Rc<FetchResponse>>,
     /// When the single produce-expiry timer fires, if armed (one timer for all held produces).
     produce_timer: LazyTimer,
     /// When the single fetch-expiry timer fires, if armed (one timer for all held fetches).
@@ -96,13 +120,15 @@ impl Broker {
             id,
             rack,
             incarnation,
+            fetch_settings: super::fetcher::FetchSettings::new(&config),
             config,
             image: Rc::new(MetadataImage::default()),
             partitions,
             want_shutdown: false,
-            fetchers: BTreeMap::new(),
-            held_fetches: BTreeMap::new(),
-            held_produces: BTreeMap::new(),
+            fetchers: VecMap::new(),
+            held_fetches: VecMap::new(),
+            held_produces: VecMap::new(),
+            fetch_response_buffers: VecMap::new(),
             produce_timer: LazyTimer::default(),
             fetch_timer: LazyTimer::default(),
             next_correlation: 0,
@@ -154,7 +180,7 @@ impl Broker {
             Msg::BrokerHeartbeatResponse { shutdown_ready } if self.want_shutdown && shutdown_ready => {
                 out.stop = true
             }
-            Msg::Produce(req) => self.on_produce(now, from, *req, out),
+            Msg::Produce(req) => self.on_produce(now, from, req, out),
             Msg::Fetch(req) => self.on_fetch(now, from, req, out),
             Msg::FetchResponse(resp) => {
                 if let NodeId::Broker(leader) = from {
@@ -245,7 +271,7 @@ impl Broker {
     ) {
         let me = self.id;
         let name: Rc<str> = self.image.tp_name(tp).into();
-        let p = self.partitions.entry(tp).or_insert_with(|| Partition::new(tp, Rc::clone(&name), Log::new()));
+        let p = self.partitions.get_or_insert_with(tp, || Partition::new(tp, Rc::clone(&name), Log::new()));
         if let Some(t) = self.image.topics.get(&tp.topic) {
             // Topic configs are dynamic: every metadata image may change them.
             p.max_message_bytes = t.config.max_message_bytes(&self.config);
@@ -354,7 +380,8 @@ impl Broker {
         if acks == -1 && p.isr.len() < min_isr {
             return Err(ErrorCode::NOT_ENOUGH_REPLICAS);
         }
-        let appended = p.append_as_leader(batch, now).map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
+        let appended =
+            p.append_shared_as_leader(batch, now).map_err(|_| ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER)?;
         let (base_offset, last_offset) = match appended {
             Appended::New { base_offset, last_offset } | Appended::Duplicate { base_offset, last_offset } => {
                 (base_offset, last_offset)
@@ -368,7 +395,7 @@ impl Broker {
         }
         let deadline = now.plus_ms(timeout_ms);
         let held = HeldProduce { tp, base_offset, required_offset: last_offset + 1, deadline };
-        if let Some(result) = self.produce_outcome(&held) {
+        if let Some(result) = produce_outcome(&self.partitions, &held) {
             return result.map(Some);
         }
         self.held_produces.insert((from, correlation), held);
@@ -391,24 +418,6 @@ impl Broker {
         }
         if let Some(next) = self.held_produces.values().map(|h| h.deadline).min() {
             self.produce_timer.arm(next, Timer::ProduceExpire, out);
-        }
-    }
-
-    /// `Partition.checkEnoughReplicasReachOffset`: done once the HW covers the batch; an error if by then the
-    /// ISR is smaller than `min.insync.replicas`.
-    fn produce_outcome(&self, held: &HeldProduce) -> Option<Result<Offset, ErrorCode>> {
-        let p = self.partitions.get(&held.tp)?;
-        if !p.is_leader() {
-            return Some(Err(ErrorCode::NOT_LEADER_OR_FOLLOWER));
-        }
-        if p.log.high_watermark() < held.required_offset {
-            return None;
-        }
-        let (_, min_isr) = self.topic_limits(held.tp);
-        if p.maximal_isr_len() < min_isr {
-            Some(Err(ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND))
-        } else {
-            Some(Ok(held.base_offset))
         }
     }
 
@@ -447,17 +456,21 @@ impl Broker {
             .collect();
         for key in waiting {
             let request = Rc::clone(&self.held_fetches[&key].request);
-            let (parts, bytes) = self.read_fetch(now, &request, out);
+            let mut response = self.fetch_response_buffer(key.0);
+            let parts =
+                &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+            let bytes = self.read_fetch(now, &request, parts, out);
             if bytes >= self.fetch_min_bytes(&request) {
                 self.held_fetches.remove(&key);
-                self.send_fetch_response(key.0, request.correlation, parts, out);
+                self.send_fetch_response(key.0, request.correlation, response, out);
+            } else {
+                self.fetch_response_buffers.insert(key.0, response);
             }
         }
     }
 
     /// Moves the leader's HW if the maximal ISR allows, and completes the acks=all produces it covers.
     pub(crate) fn maybe_advance_hw(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
-        let (_, min_isr) = self.topic_limits(tp);
         let me = self.id;
         let Some(p) = self.partitions.get_mut(&tp) else {
             return;
@@ -465,7 +478,7 @@ impl Broker {
         if !p.is_leader() {
             return;
         }
-        let Some(hw) = p.candidate_high_watermark(me, min_isr) else {
+        let Some(hw) = p.candidate_high_watermark(me, p.min_insync_replicas) else {
             return;
         };
         let moved = hw > p.log.high_watermark();
@@ -487,28 +500,33 @@ impl Broker {
     }
 
     fn complete_held_produces(&mut self, tp: Tp, out: &mut Effects) {
-        if self.held_produces.is_empty() {
-            return;
-        }
-        let keys: Vec<(NodeId, u64)> =
-            self.held_produces.iter().filter(|(_, h)| h.tp == tp).map(|(k, _)| *k).collect();
-        for key in keys {
-            let held = self.held_produces[&key];
-            if let Some(result) = self.produce_outcome(&held) {
-                self.held_produces.remove(&key);
-                out.send(key.0, Msg::ProduceResponse { correlation: key.1, tp, result });
+        let partitions = &self.partitions;
+        // In key order, as before: the responses leave in the order of (producer, correlation).
+        self.held_produces.retain(|&(to, correlation), held| {
+            if held.tp != tp {
+                return true;
             }
-        }
+            match produce_outcome(partitions, held) {
+                Some(result) => {
+                    out.send(to, Msg::ProduceResponse { correlation, tp, result });
+                    false
+                }
+                None => true,
+            }
+        });
     }
 
     // ---- Fetch (leader side) ----
 
     fn on_fetch(&mut self, now: SimTime, from: NodeId, request: Rc<FetchRequest>, out: &mut Effects) {
-        let (parts, bytes) = self.read_fetch(now, &request, out);
+        let mut response = self.fetch_response_buffer(from);
+        let parts = &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+        let bytes = self.read_fetch(now, &request, parts, out);
         let urgent = parts.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
         if urgent || bytes >= self.fetch_min_bytes(&request) || request.max_wait_ms == 0 {
-            self.send_fetch_response(from, request.correlation, parts, out);
+            self.send_fetch_response(from, request.correlation, response, out);
         } else {
+            self.fetch_response_buffers.insert(from, response);
             let deadline = now.plus_ms(request.max_wait_ms);
             self.held_fetches.insert((from, request.correlation), HeldFetch { from, request, deadline });
             self.fetch_timer.arm(deadline, Timer::FetchExpire, out);
@@ -534,18 +552,30 @@ impl Broker {
     }
 
     fn answer_fetch(&mut self, now: SimTime, from: NodeId, request: &FetchRequest, out: &mut Effects) {
-        let (parts, _) = self.read_fetch(now, request, out);
-        self.send_fetch_response(from, request.correlation, parts, out);
+        let mut response = self.fetch_response_buffer(from);
+        let parts = &mut Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").partitions;
+        self.read_fetch(now, request, parts, out);
+        self.send_fetch_response(from, request.correlation, response, out);
+    }
+
+    /// The response last sent to `to`, to be filled again, if `to` has let go of it (it has once it handled it);
+    /// otherwise a new one. Fetches come and go several times per record: reusing the response and its vectors
+    /// saves their allocations, and nothing else changes (the fetcher sees the same contents).
+    fn fetch_response_buffer(&mut self, to: NodeId) -> Rc<FetchResponse> {
+        let last = self.fetch_response_buffers.remove(&to);
+        unshared_or(last, || FetchResponse { correlation: 0, partitions: Vec::new() })
     }
 
     fn send_fetch_response(
-        &self,
+        &mut self,
         to: NodeId,
         correlation: u64,
-        partitions: Vec<FetchPartitionResponse>,
+        mut response: Rc<FetchResponse>,
         out: &mut Effects,
     ) {
-        out.send(to, Msg::FetchResponse(Rc::new(FetchResponse { correlation, partitions })));
+        Rc::get_mut(&mut response).expect("a fetch response buffer is unshared").correlation = correlation;
+        self.fetch_response_buffers.insert(to, Rc::clone(&response));
+        out.send(to, Msg::FetchResponse(response));
     }
 
     /// The bytes a fetch waits for: its `fetch.min.bytes`, but never more than the response may hold
@@ -558,24 +588,27 @@ impl Broker {
     fn fetch_max_bytes(&self, request: &FetchRequest) -> u64 {
         match request.replica {
             Some(_) => u64::from(request.max_bytes),
-            None => u64::from(request.max_bytes).min(self.config.get("fetch.max.bytes").max(0) as u64),
+            None => u64::from(request.max_bytes.min(self.fetch_settings.fetch_max_bytes)),
         }
         .max(1)
     }
 
-    /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`).
+    /// Reads every partition of a fetch (`ReplicaManager.readFromLog` + `Partition.fetchRecords`) into `parts`,
+    /// reusing the vectors it holds; returns the bytes read.
     fn read_fetch(
         &mut self,
         now: SimTime,
         request: &FetchRequest,
+        parts: &mut Vec<FetchPartitionResponse>,
         out: &mut Effects,
-    ) -> (Vec<FetchPartitionResponse>, u64) {
-        let mut parts = Vec::with_capacity(request.partitions.len());
+    ) -> u64 {
+        parts.truncate(request.partitions.len());
         let mut bytes = 0u64;
         // KafkaApis caps a consumer's response at the broker's `fetch.max.bytes`.
         let mut budget = self.fetch_max_bytes(request);
-        for fp in &request.partitions {
-            let mut resp = self.read_partition(now, request, fp, out);
+        for (i, fp) in request.partitions.iter().enumerate() {
+            let spare = parts.get_mut(i).map(|p| std::mem::take(&mut p.batches)).unwrap_or_default();
+            let mut resp = self.read_partition(now, request, fp, spare, out);
             let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
             // KIP-74: until some partition has returned data, the first batch comes whole even when it exceeds
             // both limits (so a consumer always makes progress); after that the response budget is strict, and a
@@ -585,9 +618,12 @@ impl Broker {
             let read: u64 = resp.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
             bytes += read;
             budget = budget.saturating_sub(read);
-            parts.push(resp);
+            match parts.get_mut(i) {
+                Some(slot) => *slot = resp,
+                None => parts.push(resp),
+            }
         }
-        (parts, bytes)
+        bytes
     }
 
     fn read_partition(
@@ -595,8 +631,10 @@ impl Broker {
         now: SimTime,
         request: &FetchRequest,
         fp: &super::messages::FetchPartition,
+        mut batches: Vec<Rc<super::log::Batch>>,
         out: &mut Effects,
     ) -> FetchPartitionResponse {
+        batches.clear();
         let mut resp = FetchPartitionResponse {
             tp: fp.tp,
             error: None,
@@ -604,7 +642,7 @@ impl Broker {
             log_start_offset: -1,
             log_end_offset: -1,
             diverging_epoch: None,
-            batches: Vec::new(),
+            batches,
         };
         let Some(p) = self.partitions.get_mut(&fp.tp).filter(|p| p.is_leader()) else {
             resp.error = Some(ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -644,13 +682,20 @@ impl Broker {
             }
             None => p.log.high_watermark(),
         };
-        resp.batches = p.log.read(fp.fetch_offset, upto, request.partition_max_bytes);
-        if let Some(follower) = request.replica {
+        p.log.read_into(fp.fetch_offset, upto, request.partition_max_bytes, &mut resp.batches);
+        let Some(follower) = request.replica else {
+            resp.high_watermark = p.log.high_watermark();
+            return resp;
+        };
+        // Almost every fetch comes from a follower already in the ISR: skip the call when it cannot join.
+        if !p.isr.contains(&follower) && p.pending_isr.is_none() {
             self.maybe_expand_isr(now, fp.tp, follower, out);
             self.maybe_advance_hw(now, fp.tp, out);
+        } else if p.candidate_high_watermark(self.id, p.min_insync_replicas).is_some() {
+            // Only when the high watermark can move: most fetches leave it where it is.
+            self.maybe_advance_hw(now, fp.tp, out);
         }
-        let p = &self.partitions[&fp.tp];
-        resp.high_watermark = p.log.high_watermark();
+        resp.high_watermark = self.partitions[&fp.tp].log.high_watermark();
         resp
     }
 
@@ -815,7 +860,13 @@ mod tests {
             size_bytes: 80,
             records: vec![record],
         };
-        Msg::Produce(Box::new(ProduceRequest { correlation: 9, acks, timeout_ms: 30_000, tp: TP, batch }))
+        Msg::Produce(ProduceRequest {
+            correlation: 9,
+            acks,
+            timeout_ms: 30_000,
+            tp: TP,
+            batch: Rc::new(batch),
+        })
     }
 
     fn follower_fetch(follower: i32, offset: i64) -> Input {
@@ -901,9 +952,9 @@ mod tests {
             records,
         };
         let tp = Tp { topic: TopicId(0), partition: p };
-        let req = ProduceRequest { correlation: 9, acks: 1, timeout_ms: 30_000, tp, batch };
+        let req = ProduceRequest { correlation: 9, acks: 1, timeout_ms: 30_000, tp, batch: Rc::new(batch) };
         let mut out = Effects::new(TraceLevel::Summary);
-        b.handle(SimTime(1), Input::Message { from: PRODUCER, msg: Msg::Produce(Box::new(req)) }, &mut out);
+        b.handle(SimTime(1), Input::Message { from: PRODUCER, msg: Msg::Produce(req) }, &mut out);
         assert!(matches!(produce_responses(&out)[..], [(_, Ok(_))]));
     }
 

@@ -4,8 +4,11 @@
 //! takes the leader's high watermark.
 
 use super::broker::Broker;
+use super::config::BrokerConfig;
 use super::log::EpochEndOffset;
-use super::messages::{FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg};
+use super::messages::{
+    unshared_or, FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, Msg,
+};
 use super::partition::Partition;
 use super::types::{BrokerId, ErrorCode, Offset};
 use crate::engine::time::SimTime;
@@ -14,7 +17,7 @@ use crate::engine::{Effects, NodeId, Timer};
 use std::rc::Rc;
 
 /// One fetcher's state.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FetcherState {
     /// The correlation id of the fetch in flight, if any (one at a time per leader).
     pub in_flight: Option<u64>,
@@ -24,6 +27,40 @@ pub struct FetcherState {
     pub sent_at: SimTime,
     /// Whether a fetch-timeout timer is pending (one per fetcher, re-armed lazily).
     pub timer_armed: bool,
+    /// The last request sent, refilled for the next fetch once the leader has let go of it.
+    last_request: Option<Rc<FetchRequest>>,
+}
+
+/// The broker configs that every fetch reads, taken once when the broker starts: `BrokerConfig::get` finds a
+/// config by name, which is too slow for a path taken several times per record. Broker configs never change
+/// while the process runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FetchSettings {
+    /// `replica.fetch.wait.max.ms`.
+    pub(crate) replica_fetch_wait_max_ms: u64,
+    /// `replica.fetch.max.bytes`.
+    pub(crate) replica_fetch_max_bytes: u32,
+    /// `replica.fetch.response.max.bytes`.
+    pub(crate) replica_fetch_response_max_bytes: u32,
+    /// `replica.socket.timeout.ms`.
+    pub(crate) replica_socket_timeout_ms: u64,
+    /// `replica.fetch.backoff.ms`.
+    pub(crate) replica_fetch_backoff_ms: u64,
+    /// `fetch.max.bytes`, the cap on a consumer's fetch response.
+    pub(crate) fetch_max_bytes: u32,
+}
+
+impl FetchSettings {
+    pub(crate) fn new(config: &BrokerConfig) -> Self {
+        Self {
+            replica_fetch_wait_max_ms: config.ms("replica.fetch.wait.max.ms"),
+            replica_fetch_max_bytes: config.get("replica.fetch.max.bytes").max(0) as u32,
+            replica_fetch_response_max_bytes: config.get("replica.fetch.response.max.bytes").max(0) as u32,
+            replica_socket_timeout_ms: config.ms("replica.socket.timeout.ms"),
+            replica_fetch_backoff_ms: config.ms("replica.fetch.backoff.ms"),
+            fetch_max_bytes: config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32,
+        }
+    }
 }
 
 impl Broker {
@@ -58,22 +95,26 @@ impl Broker {
         if self.fetchers.get(&leader).is_some_and(|f| f.in_flight.is_some()) || leader == self.id {
             return;
         }
-        let mut partitions = Vec::new();
+        let (me, settings) = (self.id, self.fetch_settings);
+        let state = self.fetchers.get_or_default(leader);
+        let mut request = unshared_or(state.last_request.take(), FetchRequest::default);
+        let r = Rc::get_mut(&mut request).expect("an unshared request");
+        r.partitions.clear();
         let mut earliest_backoff = SimTime::NEVER;
         for p in self.partitions.values().filter(|p| p.role.followed_leader() == Some(leader)) {
             if p.fetch_backoff_until > now {
                 earliest_backoff = earliest_backoff.min(p.fetch_backoff_until);
                 continue;
             }
-            partitions.push(FetchPartition {
+            r.partitions.push(FetchPartition {
                 tp: p.tp,
                 fetch_offset: p.log.log_end_offset(),
                 last_fetched_epoch: p.log.latest_epoch(),
                 current_leader_epoch: p.leader_epoch,
             });
         }
-        let state = self.fetchers.entry(leader).or_default();
-        if partitions.is_empty() {
+        if r.partitions.is_empty() {
+            state.last_request = Some(request);
             if earliest_backoff != SimTime::NEVER {
                 state.generation += 1;
                 out.timer(earliest_backoff, Timer::FetcherWake { leader, generation: state.generation });
@@ -83,32 +124,29 @@ impl Broker {
         self.next_correlation += 1;
         let correlation = self.next_correlation;
         state.in_flight = Some(correlation);
-        let request = FetchRequest {
+        *r = FetchRequest {
             correlation,
-            replica: Some(self.id),
-            max_wait_ms: self.config.ms("replica.fetch.wait.max.ms"),
+            replica: Some(me),
+            max_wait_ms: settings.replica_fetch_wait_max_ms,
             min_bytes: 1,
-            partition_max_bytes: self.config.get("replica.fetch.max.bytes").max(0) as u32,
-            max_bytes: self.config.get("replica.fetch.response.max.bytes").max(0) as u32,
-            partitions,
+            partition_max_bytes: settings.replica_fetch_max_bytes,
+            max_bytes: settings.replica_fetch_response_max_bytes,
+            partitions: std::mem::take(&mut r.partitions),
         };
-        out.send(NodeId::Broker(leader), Msg::Fetch(Rc::new(request)));
-        let state = self.fetchers.get_mut(&leader).expect("created above");
+        state.last_request = Some(Rc::clone(&request));
+        out.send(NodeId::Broker(leader), Msg::Fetch(request));
         state.sent_at = now;
         if !state.timer_armed {
             state.timer_armed = true;
-            out.timer(
-                now.plus_ms(self.config.ms("replica.socket.timeout.ms")),
-                Timer::FetchTimeout { leader },
-            );
+            out.timer(now.plus_ms(settings.replica_socket_timeout_ms), Timer::FetchTimeout { leader });
         }
     }
 
     /// The fetch-timeout timer: a fetch to `leader` older than `replica.socket.timeout.ms` got no answer (a
     /// cut link, a dead or paused leader): forget it and fetch again. Otherwise re-arm for the current one.
     pub(crate) fn on_fetch_timeout(&mut self, now: SimTime, leader: BrokerId, out: &mut Effects) {
-        let timeout_ms = self.config.ms("replica.socket.timeout.ms");
-        let state = self.fetchers.entry(leader).or_default();
+        let timeout_ms = self.fetch_settings.replica_socket_timeout_ms;
+        let state = self.fetchers.get_or_default(leader);
         state.timer_armed = false;
         if state.in_flight.is_none() {
             return;
@@ -130,12 +168,12 @@ impl Broker {
         resp: &FetchResponse,
         out: &mut Effects,
     ) {
-        let state = self.fetchers.entry(leader).or_default();
+        let state = self.fetchers.get_or_default(leader);
         if state.in_flight != Some(resp.correlation) {
             return;
         }
         state.in_flight = None;
-        let backoff_ms = self.config.ms("replica.fetch.backoff.ms");
+        let backoff_ms = self.fetch_settings.replica_fetch_backoff_ms;
         let me = self.id;
         for pr in &resp.partitions {
             let Some(p) = self.partitions.get_mut(&pr.tp) else {

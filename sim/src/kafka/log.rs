@@ -225,12 +225,19 @@ impl Log {
     /// that a fetch makes progress even when one batch is larger than the limit (KIP-74).
     /// `upto` bounds what may be read (the HW for consumers, the LEO for followers).
     pub fn read(&self, from: Offset, upto: Offset, max_bytes: u32) -> Vec<Rc<Batch>> {
+        let mut out = Vec::new();
+        self.read_into(from, upto, max_bytes, &mut out);
+        out
+    }
+
+    /// [`Log::read`] into `out`, which is cleared first: a leader answering fetch after fetch reuses its vectors.
+    pub fn read_into(&self, from: Offset, upto: Offset, max_bytes: u32, out: &mut Vec<Rc<Batch>>) {
+        out.clear();
         // Most fetches of a busy partition ask for what does not exist yet: answer those without a search.
         if from >= upto.min(self.log_end_offset) {
-            return Vec::new();
+            return;
         }
         let start = self.first_batch_after(from);
-        let mut out = Vec::new();
         let mut bytes = 0u32;
         for b in &self.batches[start..] {
             if b.base_offset >= upto {
@@ -242,7 +249,6 @@ impl Log {
             bytes = bytes.saturating_add(b.size_bytes);
             out.push(Rc::clone(b));
         }
-        out
     }
 
     /// The index of the first batch that ends after `from`. Fetches read near the end of the log, so walk back

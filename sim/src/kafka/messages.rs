@@ -7,6 +7,17 @@ use crate::kafka::admin::{AdminOp, AdminResult};
 use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
 use std::rc::Rc;
 
+/// `last` again if nobody else holds it any more, so that its allocation (and the vectors inside it) can be filled
+/// anew; otherwise `fresh()`. A node that sends the same kind of message over and over (a fetcher its fetch, a
+/// leader its fetch response) keeps the last one it sent; once the receiver has handled and dropped it, the node
+/// reuses it instead of allocating. The receiver sees the same contents either way.
+pub fn unshared_or<T>(last: Option<Rc<T>>, fresh: impl FnOnce() -> T) -> Rc<T> {
+    match last {
+        Some(rc) if Rc::strong_count(&rc) == 1 && Rc::weak_count(&rc) == 0 => rc,
+        _ => Rc::new(fresh()),
+    }
+}
+
 /// A request or response on the wire.
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -33,7 +44,7 @@ pub enum Msg {
     /// Leader → fetcher.
     FetchResponse(Rc<FetchResponse>),
     /// Producer → leader (`Produce`), one partition per request.
-    Produce(Box<ProduceRequest>),
+    Produce(ProduceRequest),
     /// Leader → producer (nothing is sent for acks=0).
     ProduceResponse { correlation: u64, tp: Tp, result: Result<Offset, ErrorCode> },
     /// Client → any broker (`Metadata`).
@@ -79,7 +90,7 @@ impl Msg {
 }
 
 /// A fetch of several partitions from one leader.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct FetchRequest {
     /// Matches the response to the request.
     pub correlation: u64,
@@ -150,6 +161,8 @@ pub struct ProduceRequest {
     pub timeout_ms: u64,
     /// The partition.
     pub tp: Tp,
-    /// The batch; its base offset and epoch are set by the leader on append.
-    pub batch: Batch,
+    /// The batch; its base offset and epoch are set by the leader on append. Shared, so that the leader's log
+    /// keeps the very batch that was sent instead of a copy (it is copied only if someone else holds it too,
+    /// e.g. when the network duplicated the request).
+    pub batch: Rc<Batch>,
 }

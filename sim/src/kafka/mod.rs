@@ -21,4 +21,5 @@ pub mod partitioner;
 pub mod placement;
 pub mod producer;
 pub mod producer_config;
+pub mod tp_map;
 pub mod types;

@@ -15,6 +15,7 @@ use super::log::{Batch, Log};
 use super::metadata::PartitionMeta;
 use super::types::{BrokerId, ClientId, LeaderEpoch, Offset, Tp};
 use crate::engine::time::SimTime;
+use crate::engine::vec_map::VecMap;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -84,7 +85,7 @@ pub struct Partition {
     /// An AlterPartition in flight: the proposed ISR and when it was sent.
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
     /// Leader only: what it knows of each follower.
-    pub followers: BTreeMap<BrokerId, FollowerState>,
+    pub followers: VecMap<BrokerId, FollowerState>,
     /// Idempotent producers' last batch on this partition (rebuilt from the log after a truncation).
     pub producers: BTreeMap<ClientId, ProducerEntry>,
     /// Follower only: don't fetch before this instant (after an error).
@@ -108,7 +109,7 @@ impl Partition {
             replicas: Vec::new(),
             isr: Vec::new(),
             pending_isr: None,
-            followers: BTreeMap::new(),
+            followers: VecMap::new(),
             producers: BTreeMap::new(),
             fetch_backoff_until: SimTime::ZERO,
             max_message_bytes: u32::MAX,
@@ -200,7 +201,13 @@ impl Partition {
 
     /// Appends a producer's batch as leader, stamping it with the leader epoch. Idempotent producers' retries
     /// of the batch already written are recognised and not written twice.
-    pub fn append_as_leader(&mut self, mut batch: Batch, now: SimTime) -> Result<Appended, i64> {
+    pub fn append_as_leader(&mut self, batch: Batch, now: SimTime) -> Result<Appended, i64> {
+        self.append_shared_as_leader(Rc::new(batch), now)
+    }
+
+    /// [`Partition::append_as_leader`] for a batch that arrived shared (a produce request): the log keeps that
+    /// batch, stamped in place, unless another holder forces a copy.
+    pub fn append_shared_as_leader(&mut self, mut batch: Rc<Batch>, now: SimTime) -> Result<Appended, i64> {
         if let Some((pid, epoch, base_seq)) = batch.producer {
             if let Some(last) = self.producers.get(&pid) {
                 // A new producer epoch (the producer bumped it after a sequence gap) starts again at 0.
@@ -217,10 +224,10 @@ impl Partition {
                 }
             }
         }
-        batch.base_offset = self.log.log_end_offset();
-        batch.epoch = self.leader_epoch;
-        batch.append_time = now;
-        let batch = Rc::new(batch);
+        let stamped = Rc::make_mut(&mut batch);
+        stamped.base_offset = self.log.log_end_offset();
+        stamped.epoch = self.leader_epoch;
+        stamped.append_time = now;
         let (base_offset, last_offset) = (batch.base_offset, batch.last_offset());
         self.record_producer(&batch);
         self.log.append(batch);
@@ -259,7 +266,7 @@ impl Partition {
     /// LEO means caught up now; a fetch at least at the LEO of its previous fetch means caught up as of then.
     pub fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: Offset, now: SimTime) {
         let leo = self.log.log_end_offset();
-        if let Some(f) = self.followers.get_mut(&follower) {
+        if let Some((_, f)) = self.followers.iter_mut().find(|(b, _)| **b == follower) {
             if fetch_offset >= leo {
                 f.last_caught_up = now;
             } else if fetch_offset >= f.leo_at_last_fetch {
@@ -277,22 +284,31 @@ impl Partition {
         if self.isr.len() < min_isr {
             return None;
         }
+        let current = self.log.high_watermark();
         let mut hw = self.log.log_end_offset();
         let pending = self.pending_isr.as_ref().map_or(&[][..], |(p, _)| p.as_slice());
         for b in self.isr.iter().chain(pending.iter()) {
             if *b == me {
                 continue;
             }
-            let leo = self.followers.get(b).map_or(-1, |f| f.log_end_offset);
-            hw = hw.min(leo);
+            hw = hw.min(self.follower(*b).map_or(-1, |f| f.log_end_offset));
+            // The candidate only falls from here on: once it is not above the HW, the HW stays.
+            if hw <= current {
+                return None;
+            }
         }
-        (hw > self.log.high_watermark()).then_some(hw)
+        (hw > current).then_some(hw)
+    }
+
+    /// What the leader knows of `follower` (a scan: a partition has only a few).
+    fn follower(&self, follower: BrokerId) -> Option<&FollowerState> {
+        self.followers.iter().find(|(b, _)| **b == follower).map(|(_, f)| f)
     }
 
     /// KAFKA-7128: a follower may join the ISR only when it has reached the HW *and* the start of the leader's
     /// current epoch, so that it holds every record the new epoch's leader had when it took over.
     pub fn is_follower_in_sync(&self, follower: BrokerId) -> bool {
-        let Some(f) = self.followers.get(&follower) else {
+        let Some(f) = self.follower(follower) else {
             return false;
         };
         let epoch_start = self.log.epoch_start_offset(self.leader_epoch).unwrap_or(0);

@@ -13,7 +13,8 @@ use super::messages::{Msg, ProduceRequest};
 use super::metadata::MetadataImage;
 use super::partitioner::Partitioner;
 use super::producer_config::{ClientProfile, ProducerConfig};
-use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, Tp};
+use super::tp_map::TpMap;
+use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, TopicId, Tp};
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
@@ -28,8 +29,8 @@ const RECORD_OVERHEAD_BYTES: u32 = 10;
 /// A record handed to `send()`.
 #[derive(Clone, Debug)]
 pub struct SendRecord {
-    /// Target topic.
-    pub topic: String,
+    /// Target topic (shared: a workload sends the same topic name with every record).
+    pub topic: Rc<str>,
     /// Explicit partition, if the caller chose one.
     pub partition: Option<u32>,
     /// Key (as text), or null.
@@ -56,16 +57,10 @@ pub struct Workload {
 }
 
 #[derive(Clone, Debug)]
-struct Pending {
-    id: RecordId,
-    record: Record,
-    bytes: u32,
-}
-
-#[derive(Clone, Debug)]
 struct ProducerBatch {
     id: u64,
-    records: Vec<Pending>,
+    records: Vec<Record>,
+    /// The records' sizes as the accumulator counts them (what `buffer.memory` is charged).
     payload: u32,
     created: SimTime,
     attempts: u32,
@@ -107,10 +102,12 @@ pub struct Producer {
     bootstrap_cursor: usize,
     /// One partitioner per topic (Java, sarama), or one for all topics (kafka-go's Writer has one Balancer).
     partitioners: BTreeMap<String, Partitioner>,
-    /// Scratch list of the partitions with a leader, reused for every record.
+    /// The partitions with a leader of topic `available_for` in the current metadata, kept until either changes
+    /// (it is the same list for every record in between).
     available: Vec<u32>,
+    available_for: Option<TopicId>,
     rng: ChaCha8Rng,
-    queues: BTreeMap<Tp, PartitionQueue>,
+    queues: TpMap<PartitionQueue>,
     waiting_for_metadata: VecDeque<(RecordId, SendRecord)>,
     workloads: Vec<Workload>,
     next_record: u64,
@@ -155,8 +152,9 @@ impl Producer {
             bootstrap_cursor: 0,
             partitioners: BTreeMap::new(),
             available: Vec::new(),
+            available_for: None,
             rng,
-            queues: BTreeMap::new(),
+            queues: TpMap::new(),
             waiting_for_metadata: VecDeque::new(),
             workloads: Vec::new(),
             next_record: 0,
@@ -202,6 +200,7 @@ impl Producer {
                 self.metadata_failures = 0;
                 if image.version >= self.metadata.version {
                     self.metadata = image;
+                    self.available_for = None;
                 }
                 self.flush_waiting(now, out);
                 self.drain_all(now, out);
@@ -222,7 +221,7 @@ impl Producer {
         match timer {
             Timer::Workload { task } => self.pump(now, task as usize, out),
             Timer::Linger { tp, batch } => {
-                let q = self.queues.entry(tp).or_default();
+                let q = self.queues.get_or_insert_with(tp, PartitionQueue::default);
                 if q.open.as_ref().is_some_and(|b| b.id == batch) {
                     let b = q.open.take().expect("checked");
                     q.ready.push_back(b);
@@ -343,12 +342,14 @@ impl Producer {
             Some(p) => p.min(n.saturating_sub(1)),
             None => {
                 // The partitions with a leader, which Java's sticky and round-robin choices are limited to.
-                self.available.clear();
-                let leaders = topic.partitions.iter().enumerate().filter(|(_, p)| p.leader.is_some());
-                self.available.extend(leaders.map(|(i, _)| i as u32));
+                if self.available_for != Some(topic.id) {
+                    self.available.clear();
+                    let leaders = topic.partitions.iter().enumerate().filter(|(_, p)| p.leader.is_some());
+                    self.available.extend(leaders.map(|(i, _)| i as u32));
+                    self.available_for = Some(topic.id);
+                }
                 let key = record.key.as_ref().map(|k| k.as_bytes());
-                let scope =
-                    if self.config.client == ClientProfile::KafkaGo { "" } else { record.topic.as_str() };
+                let scope = if self.config.client == ClientProfile::KafkaGo { "" } else { &*record.topic };
                 if !self.partitioners.contains_key(scope) {
                     let p = Partitioner::new(self.config.partitioner, self.config.batch_size);
                     self.partitioners.insert(scope.to_string(), p);
@@ -358,23 +359,19 @@ impl Producer {
             }
         };
         let tp = Tp { topic: topic.id, partition };
-        let pending = Pending {
-            id,
-            record: Record { key: record.key, value: record.value, value_bytes: record.value_bytes, id },
-            bytes,
-        };
+        let record = Record { key: record.key, value: record.value, value_bytes: record.value_bytes, id };
         self.buffered_bytes += u64::from(bytes);
-        self.add_to_batch(now, tp, pending, out);
+        self.add_to_batch(now, tp, record, bytes, out);
         self.drain(now, tp, out);
     }
 
-    fn add_to_batch(&mut self, now: SimTime, tp: Tp, pending: Pending, out: &mut Effects) {
+    fn add_to_batch(&mut self, now: SimTime, tp: Tp, record: Record, bytes: u32, out: &mut Effects) {
         let (batch_size, max_records, linger) =
             (self.config.batch_size, self.config.batch_max_records, self.config.linger_ms);
-        let q = self.queues.entry(tp).or_default();
+        let q = self.queues.get_or_insert_with(tp, PartitionQueue::default);
         // Close the open batch if this record would not fit (RecordAccumulator.tryAppend).
         if let Some(open) = &q.open {
-            let full_bytes = open.payload + pending.bytes > batch_size.max(1);
+            let full_bytes = open.payload + bytes > batch_size.max(1);
             let full_count = max_records.is_some_and(|m| open.records.len() as u32 >= m);
             if full_bytes || full_count {
                 let b = q.open.take().expect("checked");
@@ -385,7 +382,9 @@ impl Producer {
             self.next_batch += 1;
             ProducerBatch {
                 id: self.next_batch,
-                records: Vec::new(),
+                // Room for exactly one record: with `linger.ms=0` most batches hold one, and a block of that size
+                // is what the request's copy and the next batch ask for again once this one is freed.
+                records: Vec::with_capacity(1),
                 payload: 0,
                 created: now,
                 attempts: 0,
@@ -393,8 +392,8 @@ impl Producer {
             }
         });
         let new_batch = open.records.is_empty();
-        open.payload += pending.bytes;
-        open.records.push(pending);
+        open.payload += bytes;
+        open.records.push(record);
         let id = open.id;
         let full = open.payload >= batch_size || max_records.is_some_and(|m| open.records.len() as u32 >= m);
         if full || linger == 0 {
@@ -418,7 +417,7 @@ impl Producer {
     /// Sends the partition's next ready batch if nothing is in flight for it.
     fn drain(&mut self, now: SimTime, tp: Tp, out: &mut Effects) {
         let leader = self.metadata.partition(tp).and_then(|p| p.leader);
-        let q = self.queues.entry(tp).or_default();
+        let q = self.queues.get_or_insert_with(tp, PartitionQueue::default);
         if q.in_flight.is_some() || q.ready.is_empty() || q.backoff_until > now {
             return;
         }
@@ -436,7 +435,7 @@ impl Producer {
         let correlation = self.next_correlation;
         let request = self.build_request(correlation, tp, &batch);
         let cpu_us = self.config.compression.cpu_us(batch.payload);
-        out.send_after(NodeId::Broker(leader), Msg::Produce(Box::new(request)), cpu_us);
+        out.send_after(NodeId::Broker(leader), Msg::Produce(request), cpu_us);
         let q = self.queues.get_mut(&tp).expect("exists");
         if self.config.acks == 0 {
             // acks=0: fire and forget; the client reports success with offset -1.
@@ -450,20 +449,20 @@ impl Producer {
     }
 
     fn build_request(&self, correlation: u64, tp: Tp, batch: &ProducerBatch) -> ProduceRequest {
-        let records: Vec<Record> = batch.records.iter().map(|p| p.record.clone()).collect();
+        let records = batch.records.clone();
         ProduceRequest {
             correlation,
             acks: self.config.acks,
             timeout_ms: self.config.request_timeout_ms,
             tp,
-            batch: Batch {
+            batch: Rc::new(Batch {
                 base_offset: 0,
                 epoch: -1,
                 producer: batch.base_seq.map(|s| (self.id, self.producer_epoch, s)),
                 append_time: SimTime::ZERO,
                 size_bytes: self.config.compression.batch_bytes(records.len(), batch.payload),
                 records,
-            },
+            }),
         }
     }
 
@@ -570,7 +569,7 @@ impl Producer {
         if !retriable || batch.attempts > self.config.retries || expired {
             let error = if expired && retriable { ErrorCode::TIMEOUT } else { error };
             let name = self.metadata.tp_name(tp);
-            let ids: Vec<RecordId> = batch.records.iter().map(|p| p.id).collect();
+            let ids: Vec<RecordId> = batch.records.iter().map(|r| r.id).collect();
             self.release(&batch);
             self.report_failed(&name, ids, error, out);
             return;
@@ -636,7 +635,7 @@ impl Producer {
         let any = !expired.is_empty();
         for (tp, b) in expired {
             let name = self.metadata.tp_name(tp);
-            let ids: Vec<RecordId> = b.records.iter().map(|p| p.id).collect();
+            let ids: Vec<RecordId> = b.records.iter().map(|r| r.id).collect();
             self.release(&b);
             self.report_failed(&name, ids, ErrorCode::TIMEOUT, out);
         }
@@ -658,20 +657,19 @@ impl Producer {
                 producer: self.name.clone(),
                 partition: self.metadata.tp_name(tp),
                 base_offset: base,
-                records: batch.records.iter().map(|p| p.id).collect(),
+                records: batch.records.iter().map(|r| r.id).collect(),
                 acks: self.config.acks,
             });
         }
         if let Some(waiting) = self.awaiting {
-            if batch.records.iter().any(|p| p.id == waiting) {
+            if batch.records.iter().any(|r| r.id == waiting) {
                 self.awaiting = None;
             }
         }
     }
 
     fn release(&mut self, batch: &ProducerBatch) {
-        let bytes: u64 = batch.records.iter().map(|p| u64::from(p.bytes)).sum();
-        self.buffered_bytes = self.buffered_bytes.saturating_sub(bytes);
+        self.buffered_bytes = self.buffered_bytes.saturating_sub(u64::from(batch.payload));
     }
 
     fn report_failed(&mut self, partition: &str, ids: Vec<RecordId>, error: ErrorCode, out: &mut Effects) {

@@ -965,7 +965,7 @@ impl<'a> Builder<'a> {
             None => 0,
         };
         let template = SendRecord {
-            topic,
+            topic: topic.into(),
             partition,
             key: step.key.as_deref().map(Into::into),
             value: step.value.as_deref().map(Into::into),
