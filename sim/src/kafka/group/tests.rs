@@ -938,7 +938,8 @@ fn static_members_that_miss_the_join_deadline_are_kept_and_still_sent_to_the_lea
                 generation: 2,
                 protocol: "range".into(),
                 leader: "c1".into(),
-                members: vec!["c1".into(), "c3".into()],
+                members: vec!["c1".into()],
+                kept: vec!["c3".into()],
             },
         ]
     );
