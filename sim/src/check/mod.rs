@@ -101,7 +101,7 @@ impl Checkers {
             Box::new(leader_in_isr::LeaderInIsr),
             Box::new(hw_monotonic::HwMonotonic::default()),
             Box::new(one_leader_per_epoch::OneLeaderPerEpoch::default()),
-            Box::new(strong_isr::StrongIsr),
+            Box::new(strong_isr::StrongIsr::default()),
         ];
         Self { list, done: BTreeSet::new(), cursor: 0, report: CheckReport::default() }
     }
