@@ -320,6 +320,8 @@ pub struct ConsumerView {
     pub client: String,
     /// `group.id` (empty for assign()).
     pub group: String,
+    /// The subscribed topics (empty for assign()).
+    pub topics: Vec<String>,
     /// Running, stopped (closed, crashed, failed) or paused.
     pub status: &'static str,
     /// Its member state.
@@ -413,6 +415,7 @@ fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> Consume
         name: c.name.to_string(),
         client: format!("{:?}", c.config.client).to_lowercase(),
         group: c.group.as_deref().unwrap_or("").to_string(),
+        topics: c.topics.clone(),
         status,
         member_state: c.state,
         member_id: c.member_id.clone(),
