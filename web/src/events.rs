@@ -54,6 +54,7 @@ pub fn marker_class(kind: &TraceKind) -> Option<&'static str> {
         | TraceKind::GroupStable { .. }
         | TraceKind::GroupEmpty { .. }
         | TraceKind::MemberRemoved { .. }
+        | TraceKind::PartitionsAssigned { .. }
         | TraceKind::PartitionsRevoked { .. } => "rebalance",
         TraceKind::ProduceFailed { .. }
         | TraceKind::CommitFailed { .. }
@@ -150,12 +151,17 @@ impl MessageFilter {
     }
 }
 
-/// The last `limit` messages of the trace that pass `filter`, oldest first.
+/// How far back the diagram looks for messages that pass its filter (so that a filter that keeps almost nothing
+/// does not scan a long trace on every frame).
+const LOOK_BACK: usize = 50_000;
+
+/// The last `limit` messages of the trace that pass `filter`, oldest first (among the last `LOOK_BACK` events).
 pub fn last_messages(events: &[TraceEvent], limit: usize, filter: MessageFilter) -> Vec<MessageLine> {
     let mut out: Vec<MessageLine> = events
         .iter()
         .enumerate()
         .rev()
+        .take(LOOK_BACK)
         .filter_map(|(index, e)| {
             let (from, to, kind, summary, dropped) = match &e.kind {
                 TraceKind::MessageDelivered { from, to, kind, summary } => {

@@ -150,6 +150,12 @@ impl Explorer {
         self.session.run_until(micros(ms));
     }
 
+    /// Like `run_until_ms`, but handles at most `max_steps` events; returns whether it reached `ms` (playback
+    /// calls it in small batches so that a frame never takes too long).
+    pub fn run_until_ms_capped(&mut self, ms: f64, max_steps: u32) -> bool {
+        self.session.run_until_capped(micros(ms), u64::from(max_steps))
+    }
+
     /// Runs to the scenario's end.
     pub fn run_to_end(&mut self) {
         self.session.run_to_end();
@@ -224,6 +230,29 @@ impl Explorer {
     /// The cluster now: `kafkasim::view::view` as JSON.
     pub fn view_json(&self) -> String {
         to_json(&kafkasim::view::view(self.session.world()))
+    }
+
+    /// The view as the page draws it: without the internal topics' partitions unless `internal` (fifty
+    /// `__consumer_offsets` partitions would double what every frame serialises) and without the epoch caches,
+    /// plus `hidden_internal`, how many partitions were left out.
+    pub fn page_view_json(&self, internal: bool) -> String {
+        let mut view = kafkasim::view::view(self.session.world());
+        let before = view.partitions.len();
+        if !internal {
+            view.partitions.retain(|p| !p.internal);
+        }
+        // The page does not draw the leader-epoch caches; leaving them out makes every frame's JSON smaller.
+        for r in view.partitions.iter_mut().flat_map(|p| p.replicas.iter_mut()) {
+            r.epoch_cache.clear();
+        }
+        #[derive(serde::Serialize)]
+        struct PageView {
+            #[serde(flatten)]
+            view: kafkasim::view::ClusterView,
+            hidden_internal: usize,
+        }
+        let hidden_internal = before - view.partitions.len();
+        to_json(&PageView { view, hidden_internal })
     }
 
     /// The readable trace events at or after position `from_index` of the trace, as a JSON array of

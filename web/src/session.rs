@@ -50,7 +50,7 @@ pub struct ScenarioSummary {
 
 /// Steps between two checkpoints. Going back restores the nearest earlier checkpoint and replays at most this
 /// many events; a checkpoint holds the world's state without its trace (logs share their batches).
-pub const CHECKPOINT_EVERY: u64 = 1000;
+pub const CHECKPOINT_EVERY: u64 = 500;
 
 /// A world and the checkers watching it: one copy of the run.
 #[derive(Clone, Debug)]
@@ -314,9 +314,21 @@ impl Session {
     /// Handles every event due at or before `until` (capped at the end of the run), then moves the clock there,
     /// like `kafkasim run --until`.
     pub fn run_until(&mut self, until: SimTime) {
+        self.run_until_capped(until, u64::MAX);
+    }
+
+    /// [`Session::run_until`], but handling at most `max_steps` events: returns false (and leaves the clock at
+    /// the last event) when that was not enough to reach `until`. Playback uses it to keep each frame short
+    /// when a big cluster cannot be simulated in real time.
+    pub fn run_until_capped(&mut self, until: SimTime, max_steps: u64) -> bool {
         let until = until.min(self.end());
+        let mut done = 0;
         while self.shown().due(until) {
+            if done == max_steps {
+                return false;
+            }
             self.step();
+            done += 1;
         }
         let shown = self.view.as_mut().unwrap_or(&mut self.front);
         if shown.now() < until {
@@ -324,6 +336,7 @@ impl Session {
             shown.world.run_until(until);
         }
         self.try_attach();
+        true
     }
 
     /// Runs to the scenario's end.

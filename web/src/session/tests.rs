@@ -281,3 +281,18 @@ fn the_run_stops_at_the_scenarios_duration() {
     assert!(!s.step());
     assert_eq!(s.world().now(), s.end());
 }
+
+#[test]
+fn capped_runs_reach_the_same_state_as_one_run() {
+    let text = scenario_file("clean-failover");
+    let mut capped = Session::new(&text, "s.toml", 7).expect("parses");
+    let target = SimTime::from_ms(9_000);
+    let mut calls = 0;
+    while !capped.run_until_capped(target, 7) {
+        calls += 1;
+    }
+    assert!(calls > 10, "the cap was never hit");
+    let mut once = Session::new(&text, "s.toml", 7).expect("parses");
+    once.run_until(target);
+    assert_eq!(picture(&capped), picture(&once));
+}
