@@ -233,10 +233,26 @@ impl Explorer {
     }
 
     /// The view as the page draws it: without the internal topics' partitions unless `internal` (fifty
-    /// `__consumer_offsets` partitions would double what every frame serialises) and without the epoch caches,
-    /// plus `hidden_internal`, how many partitions were left out.
-    pub fn page_view_json(&self, internal: bool) -> String {
+    /// `__consumer_offsets` partitions would double what every frame serialises), without the epoch caches, and
+    /// without per-partition positions and committed offsets unless `offsets` (a lag table is open); plus
+    /// `hidden_internal`, how many partitions were left out.
+    pub fn page_view_json(&self, internal: bool, offsets: bool) -> String {
         let mut view = kafkasim::view::view(self.session.world());
+        if !offsets {
+            // Positions and committed offsets per partition feed only the lag tables; with three groups reading
+            // 300 partitions they are most of the view.
+            for c in &mut view.consumers {
+                c.partitions.clear();
+            }
+            for g in &mut view.groups {
+                g.offsets.clear();
+                // The page draws what each client owns; the coordinator's copy of the assignment is the same
+                // list again.
+                for m in &mut g.members {
+                    m.assignment.clear();
+                }
+            }
+        }
         let before = view.partitions.len();
         if !internal {
             view.partitions.retain(|p| !p.internal);

@@ -118,6 +118,9 @@ pub struct Session {
     view: Option<Cursor>,
     /// Checkpoints in step order, the first at step 0, all at or before the front.
     checkpoints: Vec<Checkpoint>,
+    /// The trace of the last shown copy that rejoined the front: a prefix of the front's trace, kept so that
+    /// the next step back rewinds or extends it instead of copying the front's whole trace again.
+    spare: Option<Trace>,
 }
 
 impl Session {
@@ -149,6 +152,7 @@ impl Session {
             front,
             view: None,
             checkpoints: Vec::new(),
+            spare: None,
         };
         session.take_checkpoint();
         Ok(session)
@@ -271,7 +275,15 @@ impl Session {
             // The shown copy ran to an instant after its last event: nothing is due before it, the clock moves.
             self.front.world.run_until(view.now());
         }
-        self.view = None;
+        self.drop_view();
+    }
+
+    /// Shows the front again; the shown copy's trace is kept as the spare.
+    fn drop_view(&mut self) {
+        if let Some(mut view) = self.view.take() {
+            let level = view.world.trace().level();
+            self.spare = Some(view.world.replace_trace(Trace::new(level)));
+        }
     }
 
     /// Handles up to `n` events; returns how many it handled.
@@ -354,7 +366,7 @@ impl Session {
         }
         while self.front.steps() < target && self.advance_front() {}
         if self.front.steps() <= target {
-            self.view = None;
+            self.drop_view();
             return;
         }
         self.restore(|c| c.world.steps() <= target, |c| c.steps() <= target);
@@ -371,7 +383,7 @@ impl Session {
         while self.front.due(t) && self.advance_front() {}
         if self.front.now() <= t {
             // Every event up to `t` is behind the front and none after it: the front is the state at `t`.
-            self.view = None;
+            self.drop_view();
             self.run_until(t);
             return;
         }
@@ -406,7 +418,7 @@ impl Session {
         let level = self.front.world.trace().level();
         let mut trace = match self.view.take() {
             Some(mut v) => v.world.replace_trace(Trace::new(level)),
-            None => Trace::new(level),
+            None => self.spare.take().unwrap_or_else(|| Trace::new(level)),
         };
         if trace.events().len() >= checkpoint.mark.len() {
             trace.rewind(checkpoint.mark);

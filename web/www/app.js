@@ -29,7 +29,7 @@ const U64_MAX = (1n << 64n) - 1n;
 /** The most a playback frame spends simulating, and simulating plus drawing (a 60 Hz frame is 16.7 ms, and the
  * browser needs some of it to lay out and paint). */
 const SIM_BUDGET_MS = 9;
-const FRAME_BUDGET_MS = 10;
+const FRAME_BUDGET_MS = 7;
 /** Background exploration works in slices of this many milliseconds, so the page stays responsive. */
 const EXPLORE_SLICE_MS = 12;
 
@@ -254,7 +254,6 @@ function load(name, seed, text, injections = []) {
   markers.reset(summary.duration_ms * 1000);
   $('scrub').max = String(summary.duration_ms);
   show($('share-box'), false);
-  hideNotice();
   document.title = `${name} · kafkasim explorer`;
   updateUrl();
   render();
@@ -366,9 +365,13 @@ function wireControls() {
       notice(`“${seed}” is not a seed: use a whole number from 0 to 18446744073709551615.`);
       return;
     }
+    hideNotice();
     load($('scenario').value, seed, null);
   });
-  $('scenario').addEventListener('change', () => load($('scenario').value, null, null));
+  $('scenario').addEventListener('change', () => {
+    hideNotice();
+    load($('scenario').value, null, null);
+  });
   $('play').addEventListener('click', () => setPlaying(!state.playing));
   $('step').addEventListener('click', () => act((x) => x.step()));
   $('next').addEventListener('click', () => act((x) => x.step_to_interesting(5_000_000)));
@@ -450,16 +453,21 @@ function wireControls() {
   document.addEventListener('keydown', onKey);
   window.addEventListener('resize', () => {
     measureVisibleCards();
+    measurePanels();
     render();
   });
   // Scrolling (the cluster pane on a wide screen, the page on a phone) brings other partition cards into sight.
-  document.addEventListener('scroll', measureVisibleCards, { capture: true, passive: true });
+  document.addEventListener('scroll', () => {
+    measureVisibleCards();
+    measurePanels();
+  }, { capture: true, passive: true });
   document.addEventListener('kafkasim:redraw', () => render());
 }
 
 /** A user action: stop playing, do it, redraw. */
 function act(fn) {
   setPlaying(false);
+  hideNotice();
   sim(fn);
   render();
   scheduleExplore();
@@ -518,8 +526,13 @@ function setPlaying(on) {
   $('play').setAttribute('aria-pressed', String(playing));
   state.frames.last = 0;
   state.playback = { simMs: 0, frames: 0 };
-  if (playing) requestAnimationFrame(frame);
-  else scheduleExplore();
+  if (playing) {
+    measurePanels();
+    requestAnimationFrame(frame);
+  } else {
+    render(); // panels skipped while playing catch up
+    scheduleExplore();
+  }
 }
 
 function frame(t) {
@@ -539,7 +552,7 @@ function frame(t) {
   let reached = false;
   const budget = Math.max(2, Math.min(SIM_BUDGET_MS, FRAME_BUDGET_MS - state.frames.drawMs));
   while (!reached && performance.now() - t0 < budget) {
-    reached = sim((x) => x.run_until_ms_capped(target, 4)) ?? true;
+    reached = sim((x) => x.run_until_ms_capped(target, 2)) ?? true;
   }
   const playback = state.playback;
   playback.simMs += state.explorer.now_ms() - from;
@@ -694,6 +707,29 @@ function exportScenario() {
 
 // ---------- drawing ----------
 
+/**
+ * Which panels are on screen, measured when the page scrolls or resizes. While playing, a panel out of sight is
+ * not redrawn (it is redrawn when playback stops, or when it scrolls into view).
+ */
+const onScreen = new Map();
+let panelsQueued = false;
+function measurePanels() {
+  if (panelsQueued) return;
+  panelsQueued = true;
+  requestAnimationFrame(() => {
+    panelsQueued = false;
+    let newlyVisible = false;
+    for (const id of ['groups-section', 'network-section', 'messages-panel', 'producers-section', 'brokers']) {
+      const r = $(id).getBoundingClientRect();
+      const visible = r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
+      newlyVisible ||= visible && onScreen.get(id) === false;
+      onScreen.set(id, visible);
+    }
+    if (newlyVisible && state.playing) render();
+  });
+}
+const drawPanel = (id) => !state.playing || onScreen.get(id) !== false;
+
 /** Milliseconds each part of the drawing took, summed over frames (the tests print them when a frame is slow). */
 const profile = {};
 function timedPart(name, fn) {
@@ -705,20 +741,25 @@ function timedPart(name, fn) {
 function render() {
   if (!state.explorer || state.panicked) return;
   let view;
-  timedPart('view', () => { view = sim((x) => JSON.parse(x.page_view_json(ui.showInternal))); });
+  const offsets = document.querySelector('.lag-details[open]') !== null;
+  timedPart('view', () => { view = sim((x) => JSON.parse(x.page_view_json(ui.showInternal, offsets))); });
   if (!view) return;
   const x = state.explorer;
   state.lastView = view;
   ui.finished = x.finished();
   timedPart('status', () => renderStatus(view));
-  timedPart('brokers', () => {
-    renderBrokers(view, ui);
-    renderBrokerActions(view, ui, ui.finished);
-  });
-  timedPart('groups', () => {
-    renderGroups(view, ui);
-    renderConsumerActions(view, ui);
-  });
+  if (drawPanel('brokers')) {
+    timedPart('brokers', () => {
+      renderBrokers(view, ui);
+      renderBrokerActions(view, ui, ui.finished);
+    });
+  }
+  if (drawPanel('groups-section')) {
+    timedPart('groups', () => {
+      renderGroups(view, ui);
+      renderConsumerActions(view, ui);
+    });
+  }
   timedPart('partitions', () => {
     renderPartitions(view, ui, ownersOf(view));
     renderAddPartitions(view);
@@ -729,8 +770,8 @@ function render() {
   const now = performance.now();
   if (state.playing && now - (state.secondaryDrawn ?? 0) < 100) return void timedPart('timeline', drawTimeline);
   state.secondaryDrawn = now;
-  if (!EMBED) timedPart('network', () => renderNetwork(view, ui));
-  if ($('messages-panel').open) {
+  if (!EMBED && drawPanel('network-section')) timedPart('network', () => renderNetwork(view, ui));
+  if ($('messages-panel').open && drawPanel('messages-panel')) {
     timedPart('messages', () => renderMessages(x, view, {
       limit: Number($('msg-limit').value), replication: $('msg-replication').checked,
       heartbeats: $('msg-heartbeats').checked, metadata: $('msg-metadata').checked,

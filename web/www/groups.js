@@ -79,6 +79,7 @@ function createGroup(g) {
   const parts = {
     title: el('h3', {}),
     facts: el('dl', { class: 'group-facts' }),
+    compactNote: el('p', { class: 'hint compact-note' }),
     add: el('button', { type: 'button', class: 'quiet add-consumer', 'data-group': g.name }, '+ Add a consumer'),
     members: el('div', { class: 'members' }),
     table: el('table', { class: 'lag' },
@@ -90,7 +91,7 @@ function createGroup(g) {
     el('div', { class: 'table-wrap' }, parts.table));
   parts.details.addEventListener('toggle', () => document.dispatchEvent(new Event('kafkasim:redraw')));
   const node = el('article', { class: 'group', 'data-group': g.name },
-    el('header', {}, parts.title, parts.add), parts.facts, parts.members, parts.details);
+    el('header', {}, parts.title, parts.add), parts.facts, parts.compactNote, parts.members, parts.details);
   node.__parts = parts;
   return node;
 }
@@ -144,7 +145,11 @@ function updateGroup(node, g, view, ui, hw, moves) {
       }
     }
   }
-  keyed(parts.members, rows, (r) => r.key, createMember, (row, r) => updateMember(row, r, ui, mine));
+  // A big topic's chips show only the partition number (the topic is in the title) so that 300 of them fit.
+  const compact = all.length > 24 ? (topics.size === 1 ? 'number' : 'short') : null;
+  setAttr(parts.members, 'data-compact', compact);
+  setText(parts.compactNote, compact === 'number' ? `partitions of ${[...topics][0]}, by number` : '');
+  keyed(parts.members, rows, (r) => r.key, createMember, (row, r) => updateMember(row, r, ui, mine, compact));
   for (const [p, chip] of mine) if (!allSet.has(p)) { chip.remove(); mine.delete(p); }
 
   // The table is long for a big topic: it is only kept up to date while it is open.
@@ -189,7 +194,7 @@ function createMember(r) {
   return row;
 }
 
-function updateMember(row, r, ui, mine) {
+function updateMember(row, r, ui, mine, compact) {
   const p = row.__parts;
   const x = r.consumer;
   if (x) {
@@ -220,9 +225,10 @@ function updateMember(row, r, ui, mine) {
   const nodes = r.partitions.map((name) => {
     let chip = mine.get(name);
     if (!chip) {
-      chip = el('span', { class: 'chip', 'data-partition': name }, name);
+      chip = el('span', { class: 'chip', 'data-partition': name, title: name });
       mine.set(name, chip);
     }
+    setText(chip, compact === 'number' ? name.slice(name.lastIndexOf('-') + 1) : name);
     return chip;
   });
   p.chips.__rowKey = r.key;

@@ -20,11 +20,34 @@ export function renderNetwork(view, ui) {
   update(root, view);
 }
 
-/** Node name → [x, y]. */
+/** Past this many clients, consumers are drawn one node per group (a row of 30 labels is unreadable). */
+const MAX_CLIENT_NODES = 10;
+
+/**
+ * The client nodes to draw: each producer and consumer, or, when there are many, each producer and one node per
+ * consumer group. Returns [{ name, label, kind, members }].
+ */
+function clientNodes(view) {
+  const clients = view.nodes.filter((n) => n.kind === 'producer' || n.kind === 'consumer');
+  if (clients.length <= MAX_CLIENT_NODES) return clients.map((n) => ({ ...n, label: n.name, members: [n.name] }));
+  const out = view.nodes.filter((n) => n.kind === 'producer').map((n) => ({ ...n, label: n.name, members: [n.name] }));
+  const groups = new Map();
+  for (const c of view.consumers) {
+    const key = c.group || '(assign)';
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(c.name);
+  }
+  for (const [group, members] of groups) {
+    out.push({ name: `group:${group}`, label: `${group} (${members.length})`, kind: 'consumer', members });
+  }
+  return out;
+}
+
+/** Node name → [x, y] (a consumer drawn inside its group's node maps to that node). */
 function layout(view) {
   const pos = new Map();
   const brokers = view.nodes.filter((n) => n.kind === 'broker');
-  const clients = view.nodes.filter((n) => n.kind === 'producer' || n.kind === 'consumer');
+  const clients = clientNodes(view);
   const cx = W / 2;
   const cy = clients.length ? 115 : 140;
   const rx = Math.min(250, 70 + 30 * brokers.length);
@@ -35,7 +58,10 @@ function layout(view) {
     pos.set(b.name, [cx + rx * Math.cos(a), cy + ry * Math.sin(a)]);
   });
   const gap = W / (clients.length + 1);
-  clients.forEach((c, i) => pos.set(c.name, [gap * (i + 1), H - 22]));
+  clients.forEach((c, i) => {
+    for (const m of c.members) pos.set(m, [gap * (i + 1), H - 22]);
+    pos.set(c.name, [gap * (i + 1), H - 22]);
+  });
   return pos;
 }
 
@@ -52,18 +78,18 @@ function draw(root, view, ui) {
       links.append(link(core[i].name, core[j].name, pos, ui));
     }
   }
-  for (const n of view.nodes) {
-    if (!pos.has(n.name)) continue;
+  const drawn = [...core.map((n) => ({ ...n, label: n.name, members: [n.name] })), ...clientNodes(view)];
+  for (const n of drawn) {
     const [x, y] = pos.get(n.name);
     const label = svg('text', { x, y: n.kind === 'broker' || n.kind === 'controller' ? y + 31 : y + 19,
-      'text-anchor': 'middle', class: 'net-label' }, n.name);
+      'text-anchor': 'middle', class: 'net-label' }, n.label);
     const shape = n.kind === 'controller'
       ? svg('rect', { x: x - 15, y: y - 15, width: 30, height: 30, transform: `rotate(45 ${x} ${y})` })
       : n.kind === 'broker' ? svg('circle', { cx: x, cy: y, r: 17 })
         : svg('rect', { x: x - 9, y: y - 9, width: 18, height: 18, rx: 4 });
     const glyph = svg('text', { x, y: y + 5, 'text-anchor': 'middle', class: 'net-glyph' });
     nodes.append(svg('g', { class: `net-node ${n.kind}`, 'data-node': n.name }, shape, glyph, label,
-      svg('title', {}, n.name)));
+      svg('title', {}, n.members.length > 1 ? `${n.label}: ${n.members.join(', ')}` : n.name)));
   }
   root.append(links, cutLayer, nodes);
   root.__pos = pos;
@@ -99,7 +125,7 @@ function update(root, view) {
     const ba = cuts.has(`${b}\n${a}`);
     const cut = ab || ba;
     setAttr(g, 'class', `net-link${cut ? ' cut' : ''}${ab !== ba ? ' one-way' : ''}`);
-    setText(g.querySelector('.scissors'), !cut ? '' : ab && ba ? '✂' : ab ? `✂ → ${shortName(b)}` : `✂ → ${shortName(a)}`);
+    setText(g.querySelector('.scissors'), !cut ? '' : ab && ba ? '✂ cut' : ab ? `✂ → ${shortName(b)}` : `✂ → ${shortName(a)}`);
     setText(g.querySelector('title'), !cut ? `${a} ↔ ${b}: click to cut this link both ways`
       : `${a} ↔ ${b} is cut${ab && ba ? ' both ways' : ab ? ` (${a} → ${b} only)` : ` (${b} → ${a} only)`}: `
         + 'click to heal the network');
@@ -110,13 +136,13 @@ function update(root, view) {
   const seen = new Set();
   const lines = [];
   for (const [a, b] of extra) {
-    const k = [a, b].sort().join('\n');
+    const k = [pos.get(a)?.join(','), pos.get(b)?.join(',')].sort().join('\n');
     if (seen.has(k) || !pos.has(a) || !pos.has(b)) continue;
     seen.add(k);
     const [x1, y1] = pos.get(a);
     const [x2, y2] = pos.get(b);
     lines.push(svg('g', { class: 'net-link cut client' }, svg('line', { x1, y1, x2, y2, class: 'wire' }),
-      svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 + 5, 'text-anchor': 'middle', class: 'scissors' }, '✂'),
+      svg('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 + 5, 'text-anchor': 'middle', class: 'scissors' }, '✂ cut'),
       svg('title', {}, `${a} ↔ ${b} is cut`)));
   }
   const key = [...seen].join('|');
@@ -130,6 +156,12 @@ function update(root, view) {
   }
   state.set('controller', [view.controller.paused ? 'paused' : 'alive']);
   for (const c of view.consumers) state.set(c.name, [c.status.replace(' ', '-')]);
+  for (const n of clientNodes(view)) {
+    if (n.members.length > 1 || n.name !== n.members[0]) {
+      const states = n.members.map((m) => state.get(m)?.[0] ?? 'alive');
+      state.set(n.name, [states.every((x) => x === states[0]) ? states[0] : 'mixed']);
+    }
+  }
   for (const g of root.querySelectorAll('.net-node')) {
     const s = state.get(g.dataset.node) ?? ['alive'];
     setAttr(g, 'class', `net-node ${g.classList[1]} ${s.join(' ')}`);

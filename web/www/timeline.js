@@ -130,10 +130,13 @@ export class Markers {
     this.drawnKey = key;
     const ratio = window.devicePixelRatio || 1;
     const height = 18;
-    c.width = Math.round(width * ratio);
-    c.height = Math.round(height * ratio);
+    // Resizing a canvas reallocates it: only when its size really changed.
+    if (c.width !== Math.round(width * ratio) || c.height !== Math.round(height * ratio)) {
+      c.width = Math.round(width * ratio);
+      c.height = Math.round(height * ratio);
+    }
     const g = c.getContext('2d');
-    g.scale(ratio, ratio);
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
     const xOf = (us) => 8 + ((width - 16) * us) / this.endUs;
     // The part of the run not computed yet is hatched; what has happened is on a light band.

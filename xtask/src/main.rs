@@ -443,7 +443,7 @@ fn test_web(root: &Path) -> Result<(), String> {
         .env("KAFKASIM_URL", &server.url)
         .env("KAFKASIM_BIN", &bin)
         .env("KAFKASIM_ROOT", root)
-        .env("KAFKASIM_SCREENSHOTS", target.join("screenshots"))
+        .env("KAFKASIM_SCREENSHOTS", target.join("web-screenshots"))
         .env("CHROMIUM", CHROMIUM)
         .status()
         .map_err(|e| format!("cannot start node: {e}"))?;
@@ -453,7 +453,7 @@ fn test_web(root: &Path) -> Result<(), String> {
     } else {
         Err(format!(
             "the browser tests failed ({status}); screenshots are in {}",
-            target.join("screenshots").display()
+            target.join("web-screenshots").display()
         ))
     }
 }

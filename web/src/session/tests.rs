@@ -296,3 +296,19 @@ fn capped_runs_reach_the_same_state_as_one_run() {
     once.run_until(target);
     assert_eq!(picture(&capped), picture(&once));
 }
+
+#[test]
+fn going_back_and_forth_between_the_end_and_a_point_keeps_the_state_exact() {
+    let mut s = Session::new(GROUP, "s.toml", 7).expect("parses");
+    s.run_to_end();
+    let end = s.world().steps();
+    let at_end = picture(&s);
+    let mut fresh = Session::new(GROUP, "s.toml", 7).expect("parses");
+    for target in [end / 2, end / 5, end - 3, end / 3] {
+        s.seek(target);
+        fresh.seek(target);
+        assert_eq!(picture(&s), picture(&fresh), "at step {target}");
+        s.seek(end);
+        assert_eq!(picture(&s), at_end, "back at the end from {target}");
+    }
+}
