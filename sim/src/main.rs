@@ -46,12 +46,16 @@ enum Command {
         /// Seeds as A..B (end excluded), or one seed.
         #[arg(long)]
         seeds: String,
-        /// Random faults to add: none, crash, partition, pause or mixed.
+        /// Random faults to add: none, crash, partition, pause (brokers), consumers (crash, pause or restart
+        /// a consumer) or mixed (any of them).
         #[arg(long, default_value = "mixed")]
         faults: String,
         /// Worker threads (default: every core).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Print each seed's readable timeline with its random faults (use it with one seed to see a violation).
+        #[arg(long)]
+        timeline: bool,
     },
     /// Which partition each key lands on, as each client computes it.
     Partition {
@@ -102,12 +106,13 @@ fn main() -> ExitCode {
             cli::run::execute(&cli::run::RunArgs { scenario, seed, until, trace, json, hash })
         }
         Command::Check { paths } => return finish_check(cli::check::execute(&paths)),
-        Command::Explore { scenario, seeds, faults, jobs } => {
+        Command::Explore { scenario, seeds, faults, jobs, timeline } => {
             return finish_check(cli::explore::execute(&cli::explore::ExploreArgs {
                 scenario,
                 seeds,
                 faults,
                 jobs,
+                timeline,
             }))
         }
     };

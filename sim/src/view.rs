@@ -262,9 +262,9 @@ pub fn view(world: &World) -> ClusterView {
     }
 }
 
-/// Kafka's internal topics start with two underscores.
+/// Kafka's internal topics (`__consumer_offsets`), as the trace tells them apart.
 fn is_internal(topic: &str) -> bool {
-    topic.starts_with("__")
+    crate::engine::trace::is_internal_topic(topic)
 }
 
 fn node_kind(world: &World, node: NodeId) -> &'static str {
@@ -293,7 +293,8 @@ pub fn render_text(v: &ClusterView) -> String {
         }
         out.push_str(&format!("  broker {}: {state}\n", b.id));
     }
-    for p in &v.partitions {
+    // `__consumer_offsets` (50 partitions by default) is summed up by the groups' coordinators instead.
+    for p in v.partitions.iter().filter(|p| !crate::engine::trace::is_internal_topic(&p.name)) {
         out.push_str(&format!(
             "  {} leader {} epoch {} ISR {:?}\n",
             p.name,

@@ -6,9 +6,13 @@
 //! acknowledged with acks=all survives as long as one in-sync replica does (`docs/design.html`).
 
 mod acked_durable;
+mod committed_processed;
+pub mod delivery;
 mod hw_monotonic;
+mod in_order;
 mod leader_in_isr;
 mod one_leader_per_epoch;
+mod one_owner;
 mod replicas_agree;
 mod strong_isr;
 
@@ -28,6 +32,9 @@ pub const CHECKERS: &[&str] = &[
     hw_monotonic::NAME,
     one_leader_per_epoch::NAME,
     strong_isr::NAME,
+    one_owner::NAME,
+    in_order::NAME,
+    committed_processed::NAME,
 ];
 
 /// One invariant.
@@ -102,6 +109,9 @@ impl Checkers {
             Box::new(hw_monotonic::HwMonotonic::default()),
             Box::new(one_leader_per_epoch::OneLeaderPerEpoch::default()),
             Box::new(strong_isr::StrongIsr::default()),
+            Box::new(one_owner::OneOwnerPerPartition),
+            Box::new(in_order::InOrderPerPartition::default()),
+            Box::new(committed_processed::CommittedWereProcessed::default()),
         ];
         Self { list, done: BTreeSet::new(), cursor: 0, report: CheckReport::default() }
     }

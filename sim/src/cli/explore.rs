@@ -4,7 +4,7 @@
 
 use super::{resolve_scenario, CliError};
 use crate::check::Checkers;
-use crate::engine::action::{Action, TimedAction};
+use crate::engine::action::{Action, ConsumerOp, TimedAction};
 use crate::engine::rng::{uniform_inclusive, Stream};
 use crate::engine::trace::TraceLevel;
 use crate::engine::world::World;
@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Fault profiles.
-pub const PROFILES: &[&str] = &["none", "crash", "partition", "pause", "mixed"];
+pub const PROFILES: &[&str] = &["none", "crash", "partition", "pause", "consumers", "mixed"];
 
 /// Arguments of `kafkasim explore`.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct ExploreArgs {
     pub faults: String,
     /// Worker threads (default: all cores).
     pub jobs: Option<usize>,
+    /// Print each seed's readable timeline, injected faults included (for replaying one seed).
+    pub timeline: bool,
 }
 
 /// One seed's outcome.
@@ -41,6 +43,8 @@ pub struct SeedResult {
     pub violations: Vec<(String, String, String)>,
     /// Events handled.
     pub steps: u64,
+    /// The readable timeline, when asked for.
+    pub timeline: Option<String>,
 }
 
 /// Parses `A..B` or `N`.
@@ -67,27 +71,44 @@ pub fn inject_faults(world: &mut World, profile: &str, duration_ms: u64) {
     if profile == "none" || brokers.is_empty() || duration_ms < 4_000 {
         return;
     }
+    let consumers: Vec<(String, crate::kafka::types::ClientId)> =
+        world.consumers().map(|c| (c.name.to_string(), c.id)).collect();
     let rng = world.rng(Stream::Faults);
     let n = uniform_inclusive(rng, 1, 3);
     let mut planned = Vec::new();
+    // Broker faults are kinds 0-2; consumer faults (crash and restart, GC pause, close and start) 3-5.
+    let last_kind = if consumers.is_empty() { 2 } else { 5 };
     for _ in 0..n {
         let kind = match profile {
             "crash" => 0,
             "partition" => 1,
             "pause" => 2,
-            _ => uniform_inclusive(rng, 0, 2),
+            "consumers" if consumers.is_empty() => return,
+            "consumers" => uniform_inclusive(rng, 3, 5),
+            _ => uniform_inclusive(rng, 0, last_kind),
         };
         let broker = brokers[uniform_inclusive(rng, 0, brokers.len() as u64 - 1) as usize];
+        let (consumer, consumer_id) = consumers
+            .get(uniform_inclusive(rng, 0, consumers.len().saturating_sub(1) as u64) as usize)
+            .cloned()
+            .unwrap_or((String::new(), crate::kafka::types::ClientId(0)));
         let start = uniform_inclusive(rng, 1_000, duration_ms / 2);
         let length = uniform_inclusive(rng, 500, (duration_ms / 3).max(1_000));
         let end = (start + length).min(duration_ms.saturating_sub(500));
+        let consumer_op = |op| Action::Consumer { name: consumer.clone(), op };
         let (begin, finish) = match kind {
             0 => (Action::Crash { broker, lose_tail_records: 0 }, Action::Restart { broker }),
             1 => (Action::Isolate { broker }, Action::HealAll),
-            _ => {
+            2 => {
                 let node = crate::engine::NodeId::Broker(broker);
                 (Action::Pause { node }, Action::Resume { node })
             }
+            3 => (consumer_op(ConsumerOp::Crash), consumer_op(ConsumerOp::Restart)),
+            4 => {
+                let node = crate::engine::NodeId::Client(consumer_id);
+                (Action::Pause { node }, Action::Resume { node })
+            }
+            _ => (consumer_op(ConsumerOp::Stop), consumer_op(ConsumerOp::Start)),
         };
         planned.push(TimedAction { at_ms: start, action: begin, note: Some("explore: random fault".into()) });
         planned.push(TimedAction { at_ms: end, action: finish, note: None });
@@ -98,7 +119,13 @@ pub fn inject_faults(world: &mut World, profile: &str, duration_ms: u64) {
 }
 
 /// Runs one seed: the scenario's timeline plus the profile's faults, checkers on.
-pub fn run_seed(text: &str, file: &str, seed: u64, profile: &str) -> Result<SeedResult, CliError> {
+pub fn run_seed(
+    text: &str,
+    file: &str,
+    seed: u64,
+    profile: &str,
+    timeline: bool,
+) -> Result<SeedResult, CliError> {
     let scenario = parse(file, text).map_err(|e| CliError::bad_input(e.to_string()))?;
     let mut world = build_world(&scenario, seed, TraceLevel::Summary);
     inject_faults(&mut world, profile, scenario.duration.as_ms());
@@ -119,7 +146,12 @@ pub fn run_seed(text: &str, file: &str, seed: u64, profile: &str) -> Result<Seed
         .filter(|v| !expected.contains(&v.checker))
         .map(|v| (v.checker.to_string(), v.message.clone(), v.at.to_string()))
         .collect();
-    Ok(SeedResult { seed, violations, steps: world.steps() })
+    let timeline = timeline.then(|| {
+        let mut t = crate::scenario::run::readable_timeline(&world);
+        t.push_str(&super::groups::render(&world));
+        t
+    });
+    Ok(SeedResult { seed, violations, steps: world.steps(), timeline })
 }
 
 /// Runs every seed in parallel; returns the report and whether no violation was found.
@@ -150,7 +182,7 @@ pub fn execute(args: &ExploreArgs) -> Result<(String, bool), CliError> {
                 if seed >= to {
                     break;
                 }
-                let r = run_seed(&text, &file, seed, &args.faults);
+                let r = run_seed(&text, &file, seed, &args.faults, args.timeline);
                 let mut all = results.lock().expect("no worker panics while holding the lock");
                 all.push(r);
                 progress(all.len() as u64, total);
@@ -179,6 +211,11 @@ fn progress(done: u64, total: u64) {
 
 fn render(results: &[SeedResult], file: &str, profile: &str) -> (String, bool) {
     let mut out = String::new();
+    for r in results {
+        if let Some(t) = &r.timeline {
+            out.push_str(&format!("# seed {} with faults `{profile}`\n{t}\n", r.seed));
+        }
+    }
     let bad: Vec<&SeedResult> = results.iter().filter(|r| !r.violations.is_empty()).collect();
     for r in &bad {
         for (checker, message, at) in &r.violations {

@@ -3,6 +3,7 @@
 pub mod assign;
 pub mod check;
 pub mod explore;
+pub mod groups;
 pub mod partition;
 pub mod run;
 pub mod serve;

@@ -65,6 +65,7 @@ pub fn execute(args: &RunArgs) -> Result<String, CliError> {
     out.push_str(&crate::scenario::run::readable_timeline(&report.world));
     out.push('\n');
     out.push_str(&render_text(&view(&report.world)));
+    out.push_str(&super::groups::render(&report.world));
     out.push_str(&super::check::render_verdicts(&report));
     out.push_str(&format!("trace hash: {hash}\n"));
     Ok(out)

@@ -41,6 +41,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// A one-line description for the trace, with nodes named by `name` (clients by their scenario name).
+    pub fn describe_named(&self, name: &dyn Fn(NodeId) -> String) -> String {
+        match self {
+            Action::Pause { node } => format!("{} pauses (stop-the-world)", name(*node)),
+            Action::Resume { node } => format!("{} resumes", name(*node)),
+            Action::Cut { from, to, both: true } => format!("link {} ↔ {} is cut", name(*from), name(*to)),
+            Action::Cut { from, to, both: false } => {
+                format!("link {} → {} is cut (one way)", name(*from), name(*to))
+            }
+            Action::Link { between: Some((a, b)), config } => {
+                format!("link {} → {}: {}", name(*a), name(*b), link(config))
+            }
+            other => other.describe(),
+        }
+    }
+
     /// A one-line description for the trace.
     pub fn describe(&self) -> String {
         match self {
@@ -68,6 +84,9 @@ impl Action {
                 ConsumerOp::Stop => format!("{name} calls close()"),
                 ConsumerOp::Crash => format!("{name}'s process dies (no LeaveGroup, no commit)"),
                 ConsumerOp::Restart => format!("{name}'s process starts again"),
+                ConsumerOp::Seek { topic, partition, offset } => {
+                    format!("{name}'s application seeks {topic}-{partition} to offset {offset}")
+                }
             },
             Action::Note => String::new(),
         }
@@ -80,7 +99,7 @@ impl Action {
             Action::Produce { .. }
                 | Action::Admin(_)
                 | Action::Note
-                | Action::Consumer { op: ConsumerOp::Start | ConsumerOp::Stop, .. }
+                | Action::Consumer { op: ConsumerOp::Start | ConsumerOp::Stop | ConsumerOp::Seek { .. }, .. }
         )
     }
 }
@@ -96,7 +115,7 @@ fn link(c: &LinkConfig) -> String {
 }
 
 /// What happens to a consumer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConsumerOp {
     /// `subscribe()` or `assign()`, then the poll loop.
     Start,
@@ -106,6 +125,9 @@ pub enum ConsumerOp {
     Crash,
     /// A new process with the same settings starts (after a crash).
     Restart,
+    /// The application moves its position in a partition (Java `seek()`, kafka-go `SetOffset`, sarama
+    /// `ResetOffset`; each client allows it differently).
+    Seek { topic: String, partition: u32, offset: i64 },
 }
 
 /// An action scheduled at an instant, with the reader's note.

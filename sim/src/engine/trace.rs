@@ -7,6 +7,11 @@ use crate::kafka::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, RecordId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Whether a partition name (`topic-N`) belongs to one of Kafka's internal topics (`__consumer_offsets`).
+pub fn is_internal_topic(partition: &str) -> bool {
+    partition.starts_with("__")
+}
+
 /// How much a run records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TraceLevel {
@@ -64,7 +69,12 @@ pub enum TraceKind {
         previous_leader: Option<BrokerId>,
     },
     /// No replica may lead: the partition is offline until one returns (`leader = -1`).
-    PartitionOffline { partition: String, leader_epoch: LeaderEpoch, isr: Vec<BrokerId> },
+    PartitionOffline {
+        partition: String,
+        leader_epoch: LeaderEpoch,
+        isr: Vec<BrokerId>,
+        unclean_enabled: bool,
+    },
     /// The ISR changed (the controller committed an AlterPartition or fenced a broker).
     IsrChanged { partition: String, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: String },
     /// A broker started leading a partition (`BecomeLeader`).
@@ -111,6 +121,15 @@ pub enum TraceKind {
     },
     /// The group's last member is gone: it is Empty (its offsets stay until `offsets.retention.minutes`).
     GroupEmpty { group: String, generation: i32 },
+    /// A static member (KIP-345) came back with a new member id: it takes over its old place and assignment, and
+    /// the old member id is fenced.
+    StaticMemberReplaced {
+        group: String,
+        instance_id: String,
+        consumer: String,
+        generation: i32,
+        rebalance: bool,
+    },
     /// The coordinator removed a member from a group.
     MemberRemoved { group: String, member: String, reason: String },
     /// The coordinator stored committed offsets (replicated in `__consumer_offsets`).
@@ -121,6 +140,8 @@ pub enum TraceKind {
     CoordinatorLoaded { broker: BrokerId, partition: u32, groups: Vec<String> },
     /// A broker stopped coordinating the groups of an offsets partition.
     CoordinatorUnloaded { broker: BrokerId, partition: u32, groups: Vec<String> },
+    /// A consumer found its group's coordinator on a different broker than before (after the old one failed).
+    CoordinatorFound { consumer: String, group: String, broker: BrokerId, previous: BrokerId },
     /// A consumer got partitions (`onPartitionsAssigned`).
     PartitionsAssigned {
         consumer: String,
@@ -131,16 +152,39 @@ pub enum TraceKind {
     },
     /// A consumer gave partitions up (`onPartitionsRevoked`, or `onPartitionsLost` when `lost`).
     PartitionsRevoked { consumer: String, group: String, partitions: Vec<String>, lost: bool, reason: String },
-    /// A consumer's application processed records `from..=to` of a partition.
-    Consumed { consumer: String, group: String, partition: String, from: Offset, to: Offset, generation: i32 },
-    /// A consumer had no valid position and applied `auto.offset.reset`.
-    OffsetReset { consumer: String, partition: String, policy: String, offset: Offset, reason: String },
+    /// A consumer's application processed records `from..=to` of a partition, which `poll()` had handed it at
+    /// `polled_at`.
+    Consumed {
+        consumer: String,
+        group: String,
+        partition: String,
+        from: Offset,
+        to: Offset,
+        generation: i32,
+        polled_at: SimTime,
+    },
+    /// A consumer had no valid position and applied `auto.offset.reset` (`from`: the position it had, if any).
+    OffsetReset {
+        consumer: String,
+        group: String,
+        partition: String,
+        policy: String,
+        from: Option<Offset>,
+        offset: Offset,
+        reason: String,
+    },
+    /// The application moved a consumer's position (Java `seek()`).
+    Seeked { consumer: String, group: String, partition: String, from: Option<Offset>, to: Offset },
+    /// A consumer's process died (in-memory positions and uncommitted work are gone; no LeaveGroup).
+    ConsumerCrashed { consumer: String, group: String },
     /// A consumer's commit failed.
     CommitFailed { consumer: String, group: String, error: ErrorCode, reason: String },
     /// A consumer left its group (LeaveGroup, poll timeout, close) or stopped.
     ConsumerLeft { consumer: String, group: String, reason: String },
     /// A consumer hit an error it cannot recover from, or an API the client forbids.
     ConsumerError { consumer: String, error: String, message: String },
+    /// Something a reader should know about a consumer's client (a setting that does not do what it seems).
+    ConsumerNote { consumer: String, message: String },
 }
 
 impl TraceKind {
@@ -174,33 +218,49 @@ impl TraceKind {
             TraceKind::GroupStable { .. } => "GroupStable",
             TraceKind::GroupEmpty { .. } => "GroupEmpty",
             TraceKind::MemberRemoved { .. } => "MemberRemoved",
+            TraceKind::StaticMemberReplaced { .. } => "StaticMemberReplaced",
             TraceKind::OffsetsCommitted { .. } => "OffsetsCommitted",
             TraceKind::OffsetsExpired { .. } => "OffsetsExpired",
             TraceKind::CoordinatorLoaded { .. } => "CoordinatorLoaded",
             TraceKind::CoordinatorUnloaded { .. } => "CoordinatorUnloaded",
             TraceKind::PartitionsAssigned { .. } => "PartitionsAssigned",
+            TraceKind::CoordinatorFound { .. } => "CoordinatorFound",
             TraceKind::PartitionsRevoked { .. } => "PartitionsRevoked",
             TraceKind::Consumed { .. } => "Consumed",
             TraceKind::OffsetReset { .. } => "OffsetReset",
+            TraceKind::Seeked { .. } => "Seeked",
+            TraceKind::ConsumerCrashed { .. } => "ConsumerCrashed",
             TraceKind::CommitFailed { .. } => "CommitFailed",
             TraceKind::ConsumerLeft { .. } => "ConsumerLeft",
             TraceKind::ConsumerError { .. } => "ConsumerError",
+            TraceKind::ConsumerNote { .. } => "ConsumerNote",
         }
     }
 
     /// Whether the readable timeline shows it (it leaves out per-message and per-timer noise).
     pub fn is_readable(&self) -> bool {
-        if let TraceKind::ProduceRetry { attempt, .. } = self {
+        match self {
             // The first retry says what went wrong; the rest would drown the timeline.
-            return *attempt == 1;
-        }
-        !matches!(
-            self,
+            TraceKind::ProduceRetry { attempt, .. } => *attempt == 1,
+            // `__consumer_offsets` has 50 partitions by default: its replicas' role changes would bury the story.
+            // What matters to a reader is which broker coordinates which group, which the coordinator events say.
+            TraceKind::BecomeLeader { partition, .. }
+            | TraceKind::BecomeFollower { partition, .. }
+            | TraceKind::LeaderElected { partition, .. }
+            | TraceKind::PartitionOffline { partition, .. }
+            | TraceKind::IsrChanged { partition, .. }
+            | TraceKind::Truncated { partition, .. } => !is_internal_topic(partition),
+            TraceKind::CoordinatorLoaded { groups, .. } | TraceKind::CoordinatorUnloaded { groups, .. } => {
+                !groups.is_empty()
+            }
+            // The FAULT line already says it.
+            TraceKind::ConsumerCrashed { .. } => false,
             TraceKind::MessageDelivered { .. }
-                | TraceKind::TimerFired { .. }
-                | TraceKind::HighWatermark { .. }
-                | TraceKind::MessageDropped { .. }
-        )
+            | TraceKind::TimerFired { .. }
+            | TraceKind::HighWatermark { .. }
+            | TraceKind::MessageDropped { .. } => false,
+            _ => true,
+        }
     }
 
     /// The event in plain words.
@@ -220,9 +280,13 @@ impl TraceKind {
             TraceKind::LeaderElected { partition, leader, leader_epoch, election, isr, previous_leader } => {
                 describe_election(partition, *leader, *leader_epoch, *election, isr, *previous_leader)
             }
-            TraceKind::PartitionOffline { partition, leader_epoch, isr } => format!(
-                "{partition} is OFFLINE (leader -1, epoch {leader_epoch}): no live ISR replica and unclean \
-                 election disabled; ISR stays {}",
+            TraceKind::PartitionOffline { partition, leader_epoch, isr, unclean_enabled } => format!(
+                "{partition} is OFFLINE (leader -1, epoch {leader_epoch}): no live ISR replica{}; ISR stays {}",
+                if *unclean_enabled {
+                    " and no other live replica to elect uncleanly"
+                } else {
+                    " and unclean election disabled"
+                },
                 brokers(isr)
             ),
             TraceKind::IsrChanged { partition, isr, previous, reason } => {
@@ -280,6 +344,15 @@ impl TraceKind {
             TraceKind::GroupEmpty { group, generation } => {
                 format!("group {group} is Empty (generation {generation}): no members left")
             }
+            TraceKind::StaticMemberReplaced { group, instance_id, consumer, generation, rebalance } => format!(
+                "group {group}: static member {instance_id} ({consumer}) is back with a new member id; the old id is \
+                 fenced{}",
+                if *rebalance {
+                    ", and the group rebalances".to_string()
+                } else {
+                    format!(": it keeps its assignment in generation {generation}, no rebalance")
+                }
+            ),
             TraceKind::MemberRemoved { group, member, reason } => {
                 format!("coordinator removes {member} from group {group}: {reason}")
             }
@@ -298,6 +371,9 @@ impl TraceKind {
                 "broker {broker} is no longer coordinator for __consumer_offsets-{partition}{}",
                 if groups.is_empty() { String::new() } else { format!(" (group(s) {})", groups.join(", ")) }
             ),
+            TraceKind::CoordinatorFound { consumer, group, broker, previous } => format!(
+                "{consumer}: FindCoordinator says broker {broker} now coordinates group {group} (was broker {previous})"
+            ),
             TraceKind::PartitionsAssigned { consumer, group, generation, partitions, added } => format!(
                 "{consumer} ({group} generation {generation}) owns [{}]{}",
                 partitions.join(", "),
@@ -315,14 +391,22 @@ impl TraceKind {
                     format!("{consumer} processes {partition} offsets {from}..{to}")
                 }
             }
-            TraceKind::OffsetReset { consumer, partition, policy, offset, reason } => {
+            TraceKind::OffsetReset { consumer, partition, policy, offset, reason, .. } => {
                 format!("{consumer}: {partition} {reason}; auto.offset.reset={policy} → position {offset}")
+            }
+            TraceKind::Seeked { consumer, partition, from, to, .. } => match from {
+                Some(f) => format!("{consumer} seeks {partition} from position {f} to {to}"),
+                None => format!("{consumer} seeks {partition} to {to}"),
+            },
+            TraceKind::ConsumerCrashed { consumer, .. } => {
+                format!("{consumer}'s process is gone: positions and unprocessed records are lost")
             }
             TraceKind::CommitFailed { consumer, group, error, reason } => {
                 format!("{consumer}: commit to group {group} FAILED with {error}: {reason}")
             }
             TraceKind::ConsumerLeft { consumer, group, reason } => format!("{consumer} leaves group {group}: {reason}"),
             TraceKind::ConsumerError { consumer, error, message } => format!("{consumer}: {error}: {message}"),
+            TraceKind::ConsumerNote { consumer, message } => format!("{consumer}: {message}"),
         }
     }
 }

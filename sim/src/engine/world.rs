@@ -62,18 +62,7 @@ struct Lifecycle {
     deferred: Vec<Event>,
 }
 
-/// What a scenario declares about a consumer.
-#[derive(Clone, Debug)]
-pub struct ConsumerSpec {
-    /// Its settings.
-    pub config: crate::kafka::consumer::config::ConsumerConfig,
-    /// `group.id`, or none for assign().
-    pub group: Option<String>,
-    /// Subscribed topics.
-    pub topics: Vec<String>,
-    /// Manually assigned partitions.
-    pub manual: Vec<crate::kafka::assignor::TopicPartition>,
-}
+pub use crate::kafka::consumer::ConsumerSpec;
 
 /// The name the admin client has in traces.
 pub const ADMIN_NAME: &str = "admin";
@@ -202,7 +191,8 @@ impl World {
     pub fn add_consumer(&mut self, name: &str, spec: ConsumerSpec) -> ClientId {
         let id = ClientId(self.clients.len() as u32);
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let c = Consumer::new(id, name, spec.config, spec.group, spec.topics, spec.manual, bootstrap);
+        let seed = self.rng.get(Stream::Workload).next_u64();
+        let c = Consumer::new(id, name, spec, bootstrap, seed);
         self.clients.push(Client::Consumer(Box::new(c)));
         self.client_names.push(name.to_string());
         self.lifecycle.insert(NodeId::Client(id), Lifecycle { incarnation: 1, ..Lifecycle::default() });
@@ -230,7 +220,11 @@ impl World {
         let node = NodeId::Client(id);
         let now = self.now;
         let mut out = self.effects();
-        if matches!(what, ConsumerOp::Crash | ConsumerOp::Restart) {
+        // A consumer started again after close() is a new client instance: nothing of the closed one carries over.
+        let closed = matches!(&self.clients[id.0 as usize], Client::Consumer(c) if c.started && !c.is_running() && !c.crashed);
+        if matches!(what, ConsumerOp::Crash | ConsumerOp::Restart)
+            || (closed && matches!(what, ConsumerOp::Start))
+        {
             // The process dies: in-memory state, timers and connections go with it (no LeaveGroup is sent).
             if let Some(l) = self.node_state(node) {
                 l.incarnation += 1;
@@ -238,8 +232,19 @@ impl World {
                 l.deferred.clear();
             }
             if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
-                let fresh = c.fresh();
-                **c = fresh;
+                if matches!(what, ConsumerOp::Crash) && c.is_running() {
+                    let kind = TraceKind::ConsumerCrashed {
+                        consumer: name.to_string(),
+                        group: c.group.as_deref().unwrap_or("").to_string(),
+                    };
+                    let mut fresh = c.fresh();
+                    fresh.crashed = true;
+                    **c = fresh;
+                    self.record(kind);
+                } else {
+                    let fresh = c.fresh();
+                    **c = fresh;
+                }
             }
         }
         if let Client::Consumer(c) = &mut self.clients[id.0 as usize] {
@@ -247,6 +252,9 @@ impl World {
                 ConsumerOp::Start | ConsumerOp::Restart => c.start(now, &mut out),
                 ConsumerOp::Stop => c.close(now, &mut out),
                 ConsumerOp::Crash => {}
+                ConsumerOp::Seek { topic, partition, offset } => {
+                    c.seek(now, &topic, partition, offset, &mut out)
+                }
             }
         }
         self.apply_effects(node, out);
@@ -494,7 +502,8 @@ impl World {
             self.record(TraceKind::Note { text });
         }
         if action.is_fault() {
-            self.record(TraceKind::Fault { fault: action.describe() });
+            let fault = action.describe_named(&|n| self.node_name(n));
+            self.record(TraceKind::Fault { fault });
         }
         self.apply_action(action);
     }
@@ -559,6 +568,14 @@ impl World {
     fn admin_call(&mut self, op: AdminOp) {
         let now = self.now;
         let mut out = self.effects();
+        if op.is_group_call() {
+            let image = Rc::clone(self.controller.published());
+            let Client::Admin(admin) = &mut self.clients[0] else {
+                unreachable!("client 0 is the admin client")
+            };
+            admin.call_group(now, op, image, &mut out);
+            return self.apply_effects(NodeId::Client(ClientId(0)), out);
+        }
         let target = match &op {
             AdminOp::DeleteRecords { topic, partition, .. } => {
                 let image = self.controller.published();

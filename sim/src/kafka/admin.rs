@@ -35,6 +35,30 @@ pub enum AdminOp {
     DescribeTopics { names: Vec<String> },
     /// `ElectLeaders` (preferred) for one topic, or every partition when `name` is `None`.
     ElectLeaders { name: Option<String> },
+    /// `ListConsumerGroups`: every broker lists the groups it coordinates; the client merges the answers.
+    ListConsumerGroups,
+    /// `DescribeConsumerGroups`: state, assignor and members with their assignments, from the coordinator.
+    DescribeConsumerGroups { group: String },
+    /// `ListConsumerGroupOffsets` from the coordinator, then `ListOffsets` (latest) from each partition's leader
+    /// to show the lag, as `kafka-consumer-groups.sh --describe` does.
+    ListConsumerGroupOffsets { group: String },
+    /// `DeleteConsumerGroups`: refused with `NON_EMPTY_GROUP` while the group has members.
+    DeleteConsumerGroups { group: String },
+    /// `AlterConsumerGroupOffsets` (`kafka-consumer-groups.sh --reset-offsets`): commits new offsets for a
+    /// group's partitions; the coordinator accepts it only while the group has no members.
+    AlterConsumerGroupOffsets { group: String, topic: String, partitions: Vec<u32>, to: ResetTarget },
+}
+
+/// Where `AlterConsumerGroupOffsets` moves a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetTarget {
+    /// An explicit offset (`--to-offset`).
+    Offset(i64),
+    /// The log start offset (`--to-earliest`).
+    Earliest,
+    /// The high watermark (`--to-latest`).
+    Latest,
 }
 
 impl AdminOp {
@@ -51,12 +75,33 @@ impl AdminOp {
             AdminOp::ListTopics => "ListTopics",
             AdminOp::DescribeTopics { .. } => "DescribeTopics",
             AdminOp::ElectLeaders { .. } => "ElectLeaders",
+            AdminOp::ListConsumerGroups => "ListConsumerGroups",
+            AdminOp::DescribeConsumerGroups { .. } => "DescribeConsumerGroups",
+            AdminOp::ListConsumerGroupOffsets { .. } => "ListConsumerGroupOffsets",
+            AdminOp::DeleteConsumerGroups { .. } => "DeleteConsumerGroups",
+            AdminOp::AlterConsumerGroupOffsets { .. } => "AlterConsumerGroupOffsets",
         }
+    }
+
+    /// The group a group admin call is about.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            AdminOp::DescribeConsumerGroups { group }
+            | AdminOp::ListConsumerGroupOffsets { group }
+            | AdminOp::DeleteConsumerGroups { group }
+            | AdminOp::AlterConsumerGroupOffsets { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Whether it is a consumer-group call (answered by brokers' group coordinators).
+    pub fn is_group_call(&self) -> bool {
+        self.group().is_some() || matches!(self, AdminOp::ListConsumerGroups)
     }
 
     /// Whether the controller answers it (else a broker does: DeleteRecords goes to the partition leader).
     pub fn goes_to_controller(&self) -> bool {
-        !matches!(self, AdminOp::DeleteRecords { .. })
+        !matches!(self, AdminOp::DeleteRecords { .. }) && !self.is_group_call()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Admin calls a broker answers itself: `DeleteRecords`, on the partition's leader.
+//! Admin calls a broker answers itself: `DeleteRecords`, on the partition's leader, and the consumer-group calls,
+//! on the group's coordinator.
 
 use super::admin::{AdminOp, AdminResult};
 use super::broker::Broker;
@@ -7,7 +8,10 @@ use crate::engine::time::SimTime;
 use crate::engine::Effects;
 
 /// Handles an admin call sent to this broker.
-pub fn handle(broker: &mut Broker, _now: SimTime, op: &AdminOp, _out: &mut Effects) -> AdminResult {
+pub fn handle(broker: &mut Broker, now: SimTime, op: &AdminOp, out: &mut Effects) -> AdminResult {
+    if op.is_group_call() {
+        return broker.group_admin(now, op, out);
+    }
     match op {
         AdminOp::DeleteRecords { topic, partition, before_offset } => {
             delete_records(broker, topic, *partition, *before_offset)

@@ -34,6 +34,14 @@ pub fn handle(c: &mut Controller, op: &AdminOp, out: &mut Effects) -> AdminResul
             AdminResult { data: json!(names), ..AdminResult::ok(names.join(", ")) }
         }
         AdminOp::DescribeTopics { names } => describe_topics(c, names),
+        AdminOp::ListConsumerGroups
+        | AdminOp::DescribeConsumerGroups { .. }
+        | AdminOp::ListConsumerGroupOffsets { .. }
+        | AdminOp::DeleteConsumerGroups { .. }
+        | AdminOp::AlterConsumerGroupOffsets { .. } => AdminResult::err(
+            ErrorCode::NOT_COORDINATOR,
+            format!("{} goes to a group coordinator, not the controller", op.name()),
+        ),
         AdminOp::ElectLeaders { name } => {
             let topic = match name {
                 Some(n) => match c.image.topic_by_name(n) {

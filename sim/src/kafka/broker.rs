@@ -320,6 +320,9 @@ impl Broker {
                 out.send(from, Msg::ProduceResponse { correlation, tp, result: Ok(base) })
             }
             Err(e) if acks != 0 => out.send(from, Msg::ProduceResponse { correlation, tp, result: Err(e) }),
+            // acks=0 gets no answer, so KafkaApis closes the connection on an error: the client sees it drop and
+            // refreshes its metadata (KafkaApis.handleProduceRequest, "closeConnection").
+            Err(_) => out.send(from, Msg::Disconnected { broker: self.id }),
             _ => {}
         }
     }
@@ -833,6 +836,201 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    const CONSUMER: NodeId = NodeId::Client(ClientId(5));
+
+    /// Broker 1 as the only replica (so the high watermark follows each append) of topic `t`'s `partitions`.
+    fn sole_leader(partitions: u32) -> Broker {
+        let mut b =
+            Broker::new(BrokerId(1), None, 1, Rc::new(BrokerConfig::default()), BrokerStorage::default());
+        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
+        image.brokers.insert(
+            BrokerId(1),
+            BrokerMeta { id: BrokerId(1), rack: None, fenced: false, shutting_down: false },
+        );
+        let partition = PartitionMeta {
+            replicas: vec![BrokerId(1)],
+            isr: vec![BrokerId(1)],
+            leader: Some(BrokerId(1)),
+            leader_epoch: 0,
+            partition_epoch: 0,
+            recovering: false,
+        };
+        let topic = TopicMeta {
+            id: TopicId(0),
+            name: "t".into(),
+            partitions: vec![partition; partitions as usize],
+            config: TopicConfig::default(),
+        };
+        image.topics.insert(TopicId(0), topic);
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(
+            SimTime::ZERO,
+            Input::Message { from: NodeId::Controller, msg: Msg::MetadataUpdate(Rc::new(image)) },
+            &mut out,
+        );
+        b
+    }
+
+    /// An acks=1 produce of one batch of `records` records and `size_bytes` bytes to partition `p`.
+    fn append(b: &mut Broker, p: u32, records: u32, size_bytes: u32) {
+        let records = (0..records)
+            .map(|seq| Record {
+                key: None,
+                value: None,
+                value_bytes: 10,
+                id: RecordId { producer: ClientId(1), seq: u64::from(seq) },
+            })
+            .collect();
+        let batch = Batch {
+            base_offset: 0,
+            epoch: -1,
+            producer: None,
+            append_time: SimTime::ZERO,
+            size_bytes,
+            records,
+        };
+        let tp = Tp { topic: TopicId(0), partition: p };
+        let req = ProduceRequest { correlation: 9, acks: 1, timeout_ms: 30_000, tp, batch };
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(1), Input::Message { from: PRODUCER, msg: Msg::Produce(Box::new(req)) }, &mut out);
+        assert!(matches!(produce_responses(&out)[..], [(_, Ok(_))]));
+    }
+
+    /// A consumer's Fetch of `(partition, offset)`s (the consumer defaults of `fetch.min.bytes` = 1 and
+    /// `fetch.max.wait.ms` = 500 unless given).
+    fn consumer_fetch(parts: &[(u32, Offset)], partition_max_bytes: u32, max_bytes: u32) -> FetchRequest {
+        let partitions = parts
+            .iter()
+            .map(|(p, offset)| FetchPartition {
+                tp: Tp { topic: TopicId(0), partition: *p },
+                fetch_offset: *offset,
+                last_fetched_epoch: None,
+                current_leader_epoch: 0,
+            })
+            .collect();
+        FetchRequest {
+            correlation: 3,
+            replica: None,
+            max_wait_ms: 500,
+            min_bytes: 1,
+            partition_max_bytes,
+            max_bytes,
+            partitions,
+        }
+    }
+
+    /// Sends `request` from the consumer at `now`; returns the fetch answer sent, if any.
+    fn fetch(b: &mut Broker, now: SimTime, request: FetchRequest) -> Option<Rc<FetchResponse>> {
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(now, Input::Message { from: CONSUMER, msg: Msg::Fetch(Rc::new(request)) }, &mut out);
+        fetch_answer(&out)
+    }
+
+    fn fetch_answer(out: &Effects) -> Option<Rc<FetchResponse>> {
+        let answers: Vec<Rc<FetchResponse>> = out
+            .sends
+            .iter()
+            .filter_map(|(to, m, _)| match m {
+                Msg::FetchResponse(r) if *to == CONSUMER => Some(Rc::clone(r)),
+                _ => None,
+            })
+            .collect();
+        assert!(answers.len() <= 1, "{answers:?}");
+        answers.into_iter().next()
+    }
+
+    /// Each partition's (error, batch sizes) in a fetch answer.
+    fn shape(r: &FetchResponse) -> Vec<(Option<ErrorCode>, Vec<u32>)> {
+        r.partitions.iter().map(|p| (p.error, p.batches.iter().map(|b| b.size_bytes).collect())).collect()
+    }
+
+    #[test]
+    fn a_consumer_never_reads_above_the_high_watermark_and_a_fetch_between_hw_and_leo_waits_then_comes_back_empty(
+    ) {
+        // kafka-group-protocol.md §9.14, §8.2, §8.3: consumers read up to the high watermark; a fetch at or past it
+        // (but not past the log end) is parked and answered empty, without an error, after fetch.max.wait.ms.
+        let mut b = leader();
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(10), Input::Message { from: PRODUCER, msg: produce(1) }, &mut out);
+        let log = &b.partitions[&TP].log;
+        assert_eq!(
+            (log.high_watermark(), log.log_end_offset()),
+            (0, 1),
+            "the followers have not fetched it yet"
+        );
+
+        for (offset, at) in [(0, SimTime::from_ms(1)), (1, SimTime::from_ms(1_000))] {
+            assert!(fetch(&mut b, at, consumer_fetch(&[(0, offset)], 1 << 20, 50 << 20)).is_none(), "parked");
+            let mut out = Effects::new(TraceLevel::Summary);
+            b.handle(at.plus_ms(499), Input::Timer(Timer::FetchExpire), &mut out);
+            assert!(fetch_answer(&out).is_none());
+            b.handle(at.plus_ms(500), Input::Timer(Timer::FetchExpire), &mut out);
+            let r = fetch_answer(&out).expect("answered after fetch.max.wait.ms");
+            assert_eq!(shape(&r), vec![(None, vec![])], "offset {offset}: empty, not OFFSET_OUT_OF_RANGE");
+            assert_eq!((r.partitions[0].high_watermark, r.partitions[0].log_end_offset), (0, 1));
+        }
+    }
+
+    #[test]
+    fn with_fetch_min_bytes_1_a_parked_consumer_fetch_is_answered_as_soon_as_a_record_is_committed() {
+        // §9.14, §8.3: minBytes = 1 means any data; a parked fetch is re-checked when the high watermark moves.
+        let mut b = leader();
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(10), Input::Message { from: PRODUCER, msg: produce(1) }, &mut out);
+        assert!(fetch(&mut b, SimTime(20), consumer_fetch(&[(0, 0)], 1 << 20, 50 << 20)).is_none());
+
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(30), follower_fetch(2, 1), &mut out);
+        assert!(fetch_answer(&out).is_none(), "broker 3 has not fetched: the high watermark has not moved");
+        let mut out = Effects::new(TraceLevel::Summary);
+        b.handle(SimTime(40), follower_fetch(3, 1), &mut out);
+        let r = fetch_answer(&out).expect("answered at once, long before fetch.max.wait.ms");
+        assert_eq!(shape(&r), vec![(None, vec![80])]);
+        assert_eq!(r.partitions[0].high_watermark, 1);
+
+        // With data already committed, a new fetch is not parked at all.
+        let r = fetch(&mut b, SimTime(50), consumer_fetch(&[(0, 0)], 1 << 20, 50 << 20)).expect("at once");
+        assert_eq!(shape(&r), vec![(None, vec![80])]);
+    }
+
+    #[test]
+    fn a_consumer_fetch_beyond_the_log_end_is_offset_out_of_range_at_once() {
+        // §8.2: only an offset past the log end (or before its start) is out of range.
+        let mut b = sole_leader(1);
+        append(&mut b, 0, 2, 100);
+        let r = fetch(&mut b, SimTime(20), consumer_fetch(&[(0, 3)], 1 << 20, 50 << 20)).expect("at once");
+        assert_eq!(shape(&r), vec![(Some(ErrorCode::OFFSET_OUT_OF_RANGE), vec![])]);
+        assert_eq!(r.partitions[0].high_watermark, 2);
+    }
+
+    #[test]
+    fn kip_74_lets_only_the_first_non_empty_partition_exceed_the_fetch_limits() {
+        // §9.14, §8.2 (KIP-74): until a partition has returned data, its first batch comes whole even when it is
+        // larger than max.partition.fetch.bytes and fetch.max.bytes; after that the limits are strict.
+        let mut b = sole_leader(3);
+        append(&mut b, 1, 1, 300);
+        append(&mut b, 1, 1, 50);
+        append(&mut b, 2, 1, 300);
+        // p0 is empty (fetched at its end), p1's first batch is oversized, p2's too.
+        let r =
+            fetch(&mut b, SimTime(20), consumer_fetch(&[(0, 0), (1, 0), (2, 0)], 100, 150)).expect("at once");
+        assert_eq!(shape(&r), vec![(None, vec![]), (None, vec![300]), (None, vec![])]);
+
+        // After a first partition that returned data within the limits, an oversized first batch returns nothing,
+        // even with budget left for the partition limit.
+        let mut b = sole_leader(2);
+        append(&mut b, 0, 1, 50);
+        append(&mut b, 1, 1, 120);
+        let r = fetch(&mut b, SimTime(20), consumer_fetch(&[(0, 0), (1, 0)], 100, 1_000)).expect("at once");
+        assert_eq!(shape(&r), vec![(None, vec![50]), (None, vec![])]);
+        let r = fetch(&mut b, SimTime(30), consumer_fetch(&[(1, 0), (0, 0)], 100, 1_000)).expect("at once");
+        assert_eq!(
+            shape(&r),
+            vec![(None, vec![120]), (None, vec![50])],
+            "first non-empty: the oversized batch comes"
+        );
     }
 
     #[test]

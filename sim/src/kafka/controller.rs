@@ -281,7 +281,12 @@ impl Controller {
                 m.partition_epoch += 1;
                 m.isr = isr.clone();
                 let leader_epoch = m.leader_epoch;
-                out.trace(TraceKind::PartitionOffline { partition: name, leader_epoch, isr });
+                out.trace(TraceKind::PartitionOffline {
+                    partition: name,
+                    leader_epoch,
+                    isr,
+                    unclean_enabled: unclean,
+                });
                 self.changed();
             }
         }

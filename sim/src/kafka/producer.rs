@@ -116,6 +116,8 @@ pub struct Producer {
     next_record: u64,
     /// The idempotent producer's epoch, bumped after a sequence gap (KIP-360).
     producer_epoch: i16,
+    /// Metadata requests that failed in a row (the retry backoff grows with them).
+    metadata_failures: u32,
     next_correlation: u64,
     next_batch: u64,
     buffered_bytes: u64,
@@ -159,6 +161,7 @@ impl Producer {
             workloads: Vec::new(),
             next_record: 0,
             producer_epoch: 0,
+            metadata_failures: 0,
             next_correlation: 0,
             next_batch: 0,
             buffered_bytes: 0,
@@ -196,6 +199,7 @@ impl Producer {
         match msg {
             Msg::MetadataResponse { correlation, image } if self.metadata_in_flight == Some(correlation) => {
                 self.metadata_in_flight = None;
+                self.metadata_failures = 0;
                 if image.version >= self.metadata.version {
                     self.metadata = image;
                 }
@@ -277,13 +281,19 @@ impl Producer {
             let record = instantiate(w);
             w.sent += 1;
             let interval = w.interval_us;
-            let id = self.send(now, record, out);
+            // A sync send waits for this record's result; with acks=0 the result comes before send() returns.
             if self.config.sync {
-                self.awaiting = id;
+                self.awaiting = Some(RecordId { producer: self.id, seq: self.next_record });
+            }
+            if self.send(now, record, out).is_none() {
+                self.awaiting = None;
+            }
+            if self.awaiting.is_some() {
+                self.blocked = true;
+                return;
             }
             if interval > 0 {
-                let w = &self.workloads[task];
-                if w.remaining > 0 && !self.config.sync {
+                if self.workloads[task].remaining > 0 {
                     out.timer(now + interval, Timer::Workload { task: task as u32 });
                 }
                 return;
@@ -527,9 +537,15 @@ impl Producer {
             self.on_error(now, tp, batch, ErrorCode::NETWORK_EXCEPTION, out);
         }
         if self.metadata_in_flight.is_some() && self.last_metadata_broker == Some(broker) {
-            // Asked again after a backoff, not at once: with every broker down an immediate retry would spin.
+            // Asked again after a backoff that grows while every attempt fails (KIP-580), not at once: with
+            // every broker down an immediate retry would spin.
             self.metadata_in_flight = None;
-            out.timer(now.plus_ms(self.config.retry_backoff_ms), Timer::MetadataRetry);
+            self.metadata_failures += 1;
+            let wait = self.backoff_us(self.metadata_failures);
+            out.timer(now + wait, Timer::MetadataRetry);
+        } else if self.metadata_in_flight.is_none() {
+            // A dropped connection may mean a leader moved (acks=0 learns of errors only this way).
+            self.request_metadata(now, out);
         }
         self.resume_workloads(now, out);
     }

@@ -8,6 +8,7 @@ use crate::engine::trace::TraceEvent;
 use crate::engine::world::World;
 use crate::kafka::types::{BrokerId, ErrorCode, Tp};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A count condition: exactly, at least, at most.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,6 +91,47 @@ pub enum Check {
     Checker { checker: String, violated: bool },
     /// An admin call's result: its error (None = success).
     Admin { op: String, error: Option<ErrorCode>, count: Count },
+    /// A consumer group as its coordinator knows it.
+    Group(Box<GroupCheck>),
+    /// A consumer as it sees itself.
+    Consumer {
+        consumer: String,
+        owns: Option<Vec<String>>,
+        position: Option<BTreeMap<String, i64>>,
+        status: Option<String>,
+        generation: Option<i32>,
+    },
+    /// What a consumer did: records `consumed` or `duplicated`, commits that `commit_failed` (with `error`).
+    ConsumerOutcome {
+        consumer: String,
+        outcome: String,
+        error: Option<ErrorCode>,
+        window: (SimTime, SimTime),
+        count: Count,
+    },
+    /// A group's delivery accounting: records `processed`, `duplicated` or `skipped` over the whole run.
+    GroupDelivery { group: String, outcome: String, count: Count },
+}
+
+/// What a group check compares (each `None` is not checked).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct GroupCheck {
+    /// The group.
+    pub group: String,
+    /// Its state, or `none` for no such group.
+    pub state: Option<String>,
+    /// Its generation.
+    pub generation: Option<i32>,
+    /// The selected assignor.
+    pub protocol: Option<String>,
+    /// Members' client names.
+    pub members: Option<Vec<String>>,
+    /// Client name → partitions.
+    pub assignment: Option<BTreeMap<String, Vec<String>>>,
+    /// Partition → committed offset (-1: none).
+    pub committed: Option<BTreeMap<String, i64>>,
+    /// Partition → high watermark − committed offset.
+    pub lag: Option<BTreeMap<String, i64>>,
 }
 
 /// One expectation with where it came from.
@@ -108,7 +150,14 @@ pub struct Expectation {
 impl Expectation {
     /// Whether the check reads state at `at` (so the run must pause there), rather than history at the end.
     pub fn is_state(&self) -> bool {
-        matches!(self.check, Check::Partition { .. } | Check::Replica { .. } | Check::Broker { .. })
+        matches!(
+            self.check,
+            Check::Partition { .. }
+                | Check::Replica { .. }
+                | Check::Broker { .. }
+                | Check::Group(_)
+                | Check::Consumer { .. }
+        )
     }
 }
 
@@ -121,7 +170,7 @@ pub struct Verdict {
     pub message: String,
 }
 
-fn verdict(ok: bool, message: String) -> Verdict {
+pub(super) fn verdict(ok: bool, message: String) -> Verdict {
     Verdict { ok, message }
 }
 
@@ -138,6 +187,17 @@ pub fn check_state(world: &World, check: &Check) -> Verdict {
             let id = BrokerId(*broker);
             let actual = broker_state(world, id);
             verdict(actual == *liveness, format!("broker {broker} is {actual} (expected {liveness})"))
+        }
+        Check::Group(g) => super::expect_group::check_group(world, g),
+        Check::Consumer { consumer, owns, position, status, generation } => {
+            super::expect_group::check_consumer(
+                world,
+                consumer,
+                owns.as_deref(),
+                position.as_ref(),
+                status.as_deref(),
+                *generation,
+            )
         }
         _ => verdict(false, "not a state check".to_string()),
     }
@@ -303,6 +363,12 @@ pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verd
             let what = error.map_or("succeeded".to_string(), |e| format!("failed with {e}"));
             verdict(count.holds(n), format!("{n} {op} call(s) {what} (expected {})", count.describe()))
         }
+        Check::ConsumerOutcome { consumer, outcome, error, window, count } => {
+            super::expect_group::check_consumer_outcome(world, consumer, outcome, *error, *window, *count)
+        }
+        Check::GroupDelivery { group, outcome, count } => {
+            super::expect_group::check_delivery(world, group, outcome, *count)
+        }
         _ => check_state(world, check),
     }
 }
@@ -315,7 +381,7 @@ fn yes(b: bool) -> &'static str {
     }
 }
 
-fn in_window(e: &TraceEvent, (from, to): (SimTime, SimTime)) -> bool {
+pub(super) fn in_window(e: &TraceEvent, (from, to): (SimTime, SimTime)) -> bool {
     e.at >= from && e.at <= to
 }
 

@@ -288,6 +288,9 @@ pub struct Step {
     /// DeleteRecords: the new log start offset (-1: the high watermark).
     #[serde(default)]
     pub before_offset: Option<i64>,
+    /// seek: the consumer's new position; reset_offsets: the group's new committed offset.
+    #[serde(default)]
+    pub offset: Option<Spanned<i64>>,
     /// link: latency and loss.
     #[serde(default)]
     pub latency_ms_min: Option<Spanned<f64>>,
@@ -384,22 +387,39 @@ pub struct Expect {
     /// Admin checks: an admin call's name.
     #[serde(default)]
     pub admin: Option<Spanned<String>>,
-    /// Consumer checks: which consumer (with `outcome = "consumed"`).
+    /// Consumer checks: which consumer (its state at `at`, or with `outcome` what it did).
     #[serde(default)]
     pub consumer: Option<Spanned<String>>,
-    /// Group checks: which group (state at an instant, or with `outcome` its delivery accounting).
+    /// Consumer checks: the partitions it owns (order does not matter).
+    #[serde(default)]
+    pub owns: Option<Vec<String>>,
+    /// Consumer checks: its positions (next offset to fetch), partition → offset.
+    #[serde(default)]
+    pub position: Option<BTreeMap<String, i64>>,
+    /// Consumer checks: `running`, `stopped`, `paused`, `crashed` or `not started`.
+    #[serde(default)]
+    pub status: Option<Spanned<String>>,
+    /// Group checks: which group (its state at `at`, or with `outcome` its delivery accounting).
     #[serde(default)]
     pub group: Option<Spanned<String>>,
-    /// Group checks: Empty, PreparingRebalance, CompletingRebalance, Stable.
+    /// Group checks: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead (or `none`: no such group).
     #[serde(default)]
     pub state: Option<Spanned<String>>,
-    /// Group checks: the generation.
+    /// Group (or consumer) checks: the generation.
     #[serde(default)]
     pub generation: Option<i64>,
-    /// Group checks: the assignment, member (client name) → partitions.
+    /// Group checks: the selected assignor (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// Group checks: the members' client names (order does not matter).
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// Group checks: the assignment, member (client name) → partitions; `[]` for an idle member.
     #[serde(default)]
     pub assignment: Option<BTreeMap<String, Vec<String>>>,
-    /// Group checks: committed offsets, partition → offset.
-    #[serde(default)]
+    /// Group checks: committed offsets, partition → offset (-1: none).
     pub committed: Option<BTreeMap<String, i64>>,
+    /// Group checks: lag per partition (high watermark − committed offset).
+    #[serde(default)]
+    pub lag: Option<BTreeMap<String, i64>>,
 }

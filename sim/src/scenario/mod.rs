@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod expect;
+pub mod expect_group;
 pub mod format;
 pub mod parse;
 pub mod run;

@@ -10,7 +10,7 @@ use crate::engine::network::LinkConfig;
 use crate::engine::time::SimTime;
 use crate::engine::world::ConsumerSpec;
 use crate::engine::NodeId;
-use crate::kafka::admin::AdminOp;
+use crate::kafka::admin::{AdminOp, ResetTarget};
 use crate::kafka::assignor::TopicPartition;
 use crate::kafka::config::{validate, BrokerConfig, ConfigDef, ConfigValue, BROKER_CONFIGS, TOPIC_CONFIGS};
 use crate::kafka::consumer::config::{self as consumer_config, ConsumerConfig};
@@ -132,6 +132,7 @@ struct Names {
     topics: BTreeMap<String, u32>,
     producers: Vec<String>,
     consumers: Vec<String>,
+    groups: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -167,6 +168,7 @@ impl<'a> Builder<'a> {
             topics: BTreeMap::new(),
             producers: Vec::new(),
             consumers: Vec::new(),
+            groups: Vec::new(),
         };
         let mut topics = Vec::new();
         for t in &f.topics {
@@ -185,6 +187,11 @@ impl<'a> Builder<'a> {
         for c in &f.consumers {
             let (name, spec, start) = self.consumer(c, &names, duration)?;
             names.consumers.push(name.clone());
+            if let Some(g) = &spec.group {
+                if !names.groups.contains(g) {
+                    names.groups.push(g.clone());
+                }
+            }
             timeline.push(TimedAction {
                 at_ms: start.as_ms(),
                 action: Action::Consumer { name: name.clone(), op: ConsumerOp::Start },
@@ -666,8 +673,92 @@ impl<'a> Builder<'a> {
                 };
                 Action::Consumer { name: self.consumer_ref(s, names)?, op }
             }
+            "seek" => {
+                let name = self.consumer_ref(s, names)?;
+                let topic = self.topic_ref(s, names)?;
+                let count = names.topics[&topic];
+                let partition = match &step.partition {
+                    Some(v) if (0..count as i64).contains(v.get_ref()) => *v.get_ref() as u32,
+                    Some(v) => {
+                        return self.err(
+                            v.span(),
+                            format!(
+                                "topic `{topic}` has partitions 0..{}, got {}",
+                                count.saturating_sub(1),
+                                v.get_ref()
+                            ),
+                            None,
+                        )
+                    }
+                    None => return self.err(s.span(), "action `seek` needs `partition = N`", None),
+                };
+                let offset = match &step.offset {
+                    Some(v) if *v.get_ref() >= 0 => *v.get_ref(),
+                    Some(v) => {
+                        return self.err(v.span(), format!("offset must be ≥ 0, got {}", v.get_ref()), None)
+                    }
+                    None => return self.err(s.span(), "action `seek` needs `offset = N`", None),
+                };
+                Action::Consumer { name, op: ConsumerOp::Seek { topic, partition, offset } }
+            }
             _ => self.admin(s, kind, names)?,
         })
+    }
+
+    fn group_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
+        let Some(g) = &s.get_ref().group else {
+            return self.err(
+                s.span(),
+                format!("action `{}` needs `group = \"NAME\"`", s.get_ref().action.get_ref()),
+                None,
+            );
+        };
+        self.known_name(g, &names.groups, "group")
+    }
+
+    /// `reset_offsets`: `group`, `topic`, optional `partition`, and `offset = N` or `to = "earliest" | "latest"`.
+    fn reset_offsets(&self, s: &Spanned<format::Step>, names: &Names) -> Result<AdminOp> {
+        let step = s.get_ref();
+        let group = self.group_ref(s, names)?;
+        let topic = self.topic_ref(s, names)?;
+        let count = names.topics[&topic];
+        let partitions = match &step.partition {
+            Some(v) if (0..count as i64).contains(v.get_ref()) => vec![*v.get_ref() as u32],
+            Some(v) => {
+                return self.err(
+                    v.span(),
+                    format!(
+                        "topic `{topic}` has partitions 0..{}, got {}",
+                        count.saturating_sub(1),
+                        v.get_ref()
+                    ),
+                    None,
+                )
+            }
+            None => Vec::new(),
+        };
+        let to =
+            match (&step.offset, &step.to) {
+                (Some(o), None) if *o.get_ref() >= 0 => ResetTarget::Offset(*o.get_ref()),
+                (Some(o), None) => {
+                    return self.err(o.span(), format!("offset must be ≥ 0, got {}", o.get_ref()), None)
+                }
+                (None, Some(t)) if t.get_ref() == "earliest" => ResetTarget::Earliest,
+                (None, Some(t)) if t.get_ref() == "latest" => ResetTarget::Latest,
+                (None, Some(t)) => {
+                    return self.err(
+                        t.span(),
+                        format!("unknown reset target `{}`", t.get_ref()),
+                        Some("use to = \"earliest\" or to = \"latest\", or offset = N".into()),
+                    )
+                }
+                _ => return self.err(
+                    s.span(),
+                    "reset_offsets needs exactly one of `offset = N` and `to = \"earliest\" | \"latest\"`",
+                    None,
+                ),
+            };
+        Ok(AdminOp::AlterConsumerGroupOffsets { group, topic, partitions, to })
     }
 
     fn consumer_ref(&self, s: &Spanned<format::Step>, names: &Names) -> Result<String> {
@@ -936,6 +1027,17 @@ impl<'a> Builder<'a> {
                 set: self.topic_configs(&step.config)?,
                 delete: step.delete_config.iter().map(|d| d.get_ref().clone()).collect(),
             },
+            "list_groups" | "ListConsumerGroups" => AdminOp::ListConsumerGroups,
+            "describe_group" | "DescribeConsumerGroups" => {
+                AdminOp::DescribeConsumerGroups { group: self.group_ref(s, names)? }
+            }
+            "list_group_offsets" | "ListConsumerGroupOffsets" => {
+                AdminOp::ListConsumerGroupOffsets { group: self.group_ref(s, names)? }
+            }
+            "delete_group" | "DeleteConsumerGroups" => {
+                AdminOp::DeleteConsumerGroups { group: self.group_ref(s, names)? }
+            }
+            "reset_offsets" | "AlterConsumerGroupOffsets" => self.reset_offsets(s, names)?,
             "describe_cluster" | "DescribeCluster" => AdminOp::DescribeCluster,
             "list_topics" | "ListTopics" => AdminOp::ListTopics,
             "describe_topics" | "DescribeTopics" => {
@@ -1009,6 +1111,14 @@ impl<'a> Builder<'a> {
             "a checker verdict"
         } else if x.admin.is_some() {
             "an admin check"
+        } else if x.consumer.is_some() && x.outcome.is_some() {
+            "a consumer outcome check"
+        } else if x.group.is_some() && x.outcome.is_some() {
+            "a group delivery check"
+        } else if x.group.is_some() {
+            "a group check"
+        } else if x.consumer.is_some() {
+            "a consumer check"
         } else if x.partition.is_some() && x.broker.is_some() {
             "a replica check"
         } else if x.partition.is_some() {
@@ -1022,6 +1132,20 @@ impl<'a> Builder<'a> {
             "a durability check" => &["acked_write_lost", "partition"],
             "a checker verdict" => &["checker", "violated"],
             "an admin check" => &["admin", "error", "count", "min", "max"],
+            "a consumer outcome check" => &["consumer", "outcome", "error", "between", "count", "min", "max"],
+            "a group delivery check" => &["group", "outcome", "count", "min", "max"],
+            "a group check" => &[
+                "at",
+                "group",
+                "state",
+                "generation",
+                "protocol",
+                "members",
+                "assignment",
+                "committed",
+                "lag",
+            ],
+            "a consumer check" => &["at", "consumer", "owns", "position", "status", "generation"],
             "a replica check" => &[
                 "at",
                 "partition",
@@ -1061,6 +1185,18 @@ impl<'a> Builder<'a> {
             ("checker", x.checker.is_some()),
             ("violated", x.violated.is_some()),
             ("admin", x.admin.is_some()),
+            ("consumer", x.consumer.is_some()),
+            ("group", x.group.is_some()),
+            ("owns", x.owns.is_some()),
+            ("position", x.position.is_some()),
+            ("status", x.status.is_some()),
+            ("state", x.state.is_some()),
+            ("generation", x.generation.is_some()),
+            ("protocol", x.protocol.is_some()),
+            ("members", x.members.is_some()),
+            ("assignment", x.assignment.is_some()),
+            ("committed", x.committed.is_some()),
+            ("lag", x.lag.is_some()),
         ];
         if let Some((key, _)) = present.iter().find(|(k, set)| *set && !allowed.contains(k)) {
             let help = match (*key, kind) {
@@ -1181,11 +1317,137 @@ impl<'a> Builder<'a> {
             };
             return Ok(Check::Admin { op: op.get_ref().clone(), error, count });
         }
+        if x.outcome.is_some() && (x.consumer.is_some() || x.group.is_some()) {
+            return self.group_outcome_check(e, names, window, count);
+        }
         self.state_check(e, names)
+    }
+
+    /// `consumer` or `group` with `outcome`: what a consumer did, or a group's delivery accounting.
+    fn group_outcome_check(
+        &self,
+        e: &Spanned<format::Expect>,
+        names: &Names,
+        window: (SimTime, SimTime),
+        count: Count,
+    ) -> Result<Check> {
+        let x = e.get_ref();
+        let outcome = x.outcome.as_ref().expect("checked by the caller");
+        if let Some(c) = &x.consumer {
+            let consumer = self.known_name(c, &names.consumers, "consumer")?;
+            const OUTCOMES: &[&str] = &["consumed", "duplicated", "commit_failed"];
+            if !OUTCOMES.contains(&outcome.get_ref().as_str()) {
+                return self.err(
+                    outcome.span(),
+                    format!("unknown consumer outcome `{}`", outcome.get_ref()),
+                    Some(format!("use {}", OUTCOMES.join(", "))),
+                );
+            }
+            let error = x.error.as_ref().map(|er| self.error_code(er)).transpose()?;
+            return Ok(Check::ConsumerOutcome {
+                consumer,
+                outcome: outcome.get_ref().clone(),
+                error,
+                window,
+                count,
+            });
+        }
+        let g = x.group.as_ref().expect("checked by the caller");
+        let group = self.known_name(g, &names.groups, "group")?;
+        const DELIVERY: &[&str] = &["processed", "duplicated", "skipped"];
+        if !DELIVERY.contains(&outcome.get_ref().as_str()) {
+            return self.err(
+                outcome.span(),
+                format!("unknown group outcome `{}`", outcome.get_ref()),
+                Some(format!("use {}", DELIVERY.join(", "))),
+            );
+        }
+        Ok(Check::GroupDelivery { group, outcome: outcome.get_ref().clone(), count })
+    }
+
+    fn known_name(&self, v: &Spanned<String>, known: &[String], what: &str) -> Result<String> {
+        if known.contains(v.get_ref()) {
+            return Ok(v.get_ref().clone());
+        }
+        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+        self.err(v.span(), format!("unknown {what} `{}`", v.get_ref()), Some(suggest(v.get_ref(), &list)))
+    }
+
+    /// `group = "NAME"` with any of state, generation, protocol, members, assignment, committed, lag.
+    fn group_state_check(&self, g: &Spanned<String>, x: &format::Expect, names: &Names) -> Result<Check> {
+        let group = self.known_name(g, &names.groups, "group")?;
+        const STATES: &[&str] =
+            &["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "none"];
+        if let Some(st) = &x.state {
+            if !STATES.contains(&st.get_ref().as_str()) {
+                return self.err(
+                    st.span(),
+                    format!("unknown group state `{}`", st.get_ref()),
+                    Some(suggest(st.get_ref(), STATES)),
+                );
+            }
+        }
+        for member in x.members.iter().flatten().chain(x.assignment.iter().flat_map(|a| a.keys())) {
+            if !names.consumers.contains(member) {
+                let list: Vec<&str> = names.consumers.iter().map(String::as_str).collect();
+                return self.err(
+                    g.span(),
+                    format!("unknown consumer `{member}` in this group check"),
+                    Some(suggest(member, &list)),
+                );
+            }
+        }
+        let partitions = x.assignment.iter().flat_map(|a| a.values().flatten());
+        let keyed = x.committed.iter().flat_map(|m| m.keys()).chain(x.lag.iter().flat_map(|m| m.keys()));
+        for p in partitions.chain(keyed) {
+            self.partition_ref(&Spanned::new(g.span(), p.clone()), names)?;
+        }
+        Ok(Check::Group(Box::new(super::expect::GroupCheck {
+            group,
+            state: x.state.as_ref().map(|s| s.get_ref().clone()),
+            generation: x.generation.map(|v| v as i32),
+            protocol: x.protocol.clone(),
+            members: x.members.clone(),
+            assignment: x.assignment.clone(),
+            committed: x.committed.clone(),
+            lag: x.lag.clone(),
+        })))
+    }
+
+    /// `consumer = "NAME"` with any of owns, position, status, generation.
+    fn consumer_state_check(&self, c: &Spanned<String>, x: &format::Expect, names: &Names) -> Result<Check> {
+        let consumer = self.known_name(c, &names.consumers, "consumer")?;
+        const STATUSES: &[&str] = &["running", "stopped", "paused", "crashed", "not started"];
+        if let Some(st) = &x.status {
+            if !STATUSES.contains(&st.get_ref().as_str()) {
+                return self.err(
+                    st.span(),
+                    format!("unknown consumer status `{}`", st.get_ref()),
+                    Some(suggest(st.get_ref(), STATUSES)),
+                );
+            }
+        }
+        let keyed = x.position.iter().flat_map(|m| m.keys());
+        for p in x.owns.iter().flatten().chain(keyed) {
+            self.partition_ref(&Spanned::new(c.span(), p.clone()), names)?;
+        }
+        Ok(Check::Consumer {
+            consumer,
+            owns: x.owns.clone(),
+            position: x.position.clone(),
+            status: x.status.as_ref().map(|s| s.get_ref().clone()),
+            generation: x.generation.map(|v| v as i32),
+        })
     }
 
     fn state_check(&self, e: &Spanned<format::Expect>, names: &Names) -> Result<Check> {
         let x = e.get_ref();
+        if let Some(g) = &x.group {
+            return self.group_state_check(g, x, names);
+        }
+        if let Some(c) = &x.consumer {
+            return self.consumer_state_check(c, x, names);
+        }
         match (&x.partition, &x.broker) {
             (Some(p), Some(b)) => {
                 let (topic, partition) = self.partition_ref(p, names)?;
@@ -1205,7 +1467,7 @@ impl<'a> Builder<'a> {
                 }
                 Ok(Check::Broker { broker, liveness: l.get_ref().clone() })
             }
-            (None, None) => self.err(e.span(), "this [[expect]] checks nothing", Some("set `partition` (and `broker`), `broker` + `liveness`, `event`, `producer`, `acked_write_lost`, `checker` or `admin`".into())),
+            (None, None) => self.err(e.span(), "this [[expect]] checks nothing", Some("set `partition` (and `broker`), `broker` + `liveness`, `group`, `consumer`, `event`, `producer`, `acked_write_lost`, `checker` or `admin`".into())),
         }
     }
 
@@ -1277,6 +1539,7 @@ pub const ACTIONS: &[&str] = &[
     "stop_consumer",
     "crash_consumer",
     "restart_consumer",
+    "seek",
     "note",
     "create_topic",
     "delete_topic",
@@ -1288,6 +1551,11 @@ pub const ACTIONS: &[&str] = &[
     "list_topics",
     "describe_topics",
     "elect_leaders",
+    "list_groups",
+    "describe_group",
+    "list_group_offsets",
+    "delete_group",
+    "reset_offsets",
 ];
 
 /// Admin call names as expectations use them.
@@ -1302,6 +1570,11 @@ pub const ADMIN_OPS: &[&str] = &[
     "ListTopics",
     "DescribeTopics",
     "ElectLeaders",
+    "ListConsumerGroups",
+    "DescribeConsumerGroups",
+    "ListConsumerGroupOffsets",
+    "DeleteConsumerGroups",
+    "AlterConsumerGroupOffsets",
 ];
 
 /// Trace event types expectations may count.
@@ -1331,17 +1604,22 @@ pub const EVENT_KINDS: &[&str] = &[
     "GroupStable",
     "GroupEmpty",
     "MemberRemoved",
+    "StaticMemberReplaced",
     "OffsetsCommitted",
     "OffsetsExpired",
     "CoordinatorLoaded",
     "CoordinatorUnloaded",
     "PartitionsAssigned",
+    "CoordinatorFound",
     "PartitionsRevoked",
     "Consumed",
     "OffsetReset",
     "CommitFailed",
     "ConsumerLeft",
     "ConsumerError",
+    "ConsumerNote",
+    "Seeked",
+    "ConsumerCrashed",
 ];
 
 fn suggest(input: &str, known: &[&str]) -> String {

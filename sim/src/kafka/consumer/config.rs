@@ -45,6 +45,9 @@ pub enum CommitMode {
     BeforeProcess,
     /// Never commit.
     Never,
+    /// kafka-go `ReadMessage` with `CommitInterval` > 0: each message is marked when it is read (before it is
+    /// processed) and the marks are committed every `CommitInterval` in the background.
+    AutoOnRead,
 }
 
 impl CommitMode {
@@ -109,8 +112,19 @@ pub struct ConsumerConfig {
     /// Backoff before rejoining after a failed join (sarama `Rebalance.Retry.Backoff`, kafka-go
     /// `JoinGroupBackoff`; Java retries at once or after `retry.backoff.ms`).
     pub join_backoff_ms: u64,
-    /// Backoff after a fetch error (sarama `Consumer.Retry.Backoff`, kafka-go `ReadBackoffMin`).
+    /// Backoff after a fetch error (sarama `Consumer.Retry.Backoff`, kafka-go `ReadBackoffMin`; Java uses
+    /// `retry.backoff.ms` growing exponentially to `retry.backoff.max.ms`).
     pub fetch_backoff_ms: u64,
+    /// The largest fetch-error backoff (kafka-go `ReadBackoffMax`: the backoff grows with the square of the
+    /// attempt, `attempt² × ReadBackoffMin`, up to this).
+    pub fetch_backoff_max_ms: u64,
+    /// Records a partition may have fetched ahead of the application before it is fetched no more: Java fetches
+    /// a partition again only once its previous records were handed out (0 here); sarama buffers
+    /// `ChannelBufferSize` (256) messages per partition, kafka-go `QueueCapacity` (100).
+    pub buffer_records: u64,
+    /// sarama `Consumer.MaxProcessingTime`: how long a broker's fetches wait for a partition whose messages the
+    /// handler has not taken yet before carrying on without it. Not a liveness timeout (sarama has none).
+    pub max_processing_time_ms: Option<u64>,
     /// `request.timeout.ms`.
     pub request_timeout_ms: u64,
     /// `metadata.max.age.ms`: how often the client refreshes metadata (and the leader notices new partitions).
@@ -147,6 +161,9 @@ impl ConsumerConfig {
                 retry_backoff_max_ms: 1_000,
                 join_backoff_ms: 100,
                 fetch_backoff_ms: 100,
+                fetch_backoff_max_ms: 1_000,
+                buffer_records: 0,
+                max_processing_time_ms: None,
                 request_timeout_ms: 30_000,
                 metadata_max_age_ms: 300_000,
                 watch_partition_changes: false,
@@ -173,6 +190,9 @@ impl ConsumerConfig {
                 retry_backoff_max_ms: 2_000,
                 join_backoff_ms: 2_000,
                 fetch_backoff_ms: 2_000,
+                fetch_backoff_max_ms: 2_000,
+                buffer_records: 256,
+                max_processing_time_ms: Some(100),
                 request_timeout_ms: 30_000,
                 metadata_max_age_ms: 600_000,
                 watch_partition_changes: false,
@@ -199,6 +219,9 @@ impl ConsumerConfig {
                 retry_backoff_max_ms: 1_000,
                 join_backoff_ms: 5_000,
                 fetch_backoff_ms: 100,
+                fetch_backoff_max_ms: 1_000,
+                buffer_records: 100,
+                max_processing_time_ms: None,
                 request_timeout_ms: 5_000,
                 metadata_max_age_ms: 5_000,
                 watch_partition_changes: false,
@@ -257,6 +280,9 @@ pub const CONSUMER_KEYS: &[ConsumerKey] = &[
         aliases: &["Consumer.Group.Rebalance.Retry.Backoff", "JoinGroupBackoff"],
     },
     ConsumerKey { name: "fetch.backoff.ms", aliases: &["Consumer.Retry.Backoff", "ReadBackoffMin"] },
+    ConsumerKey { name: "fetch.backoff.max.ms", aliases: &["ReadBackoffMax"] },
+    ConsumerKey { name: "max.processing.time.ms", aliases: &["Consumer.MaxProcessingTime"] },
+    ConsumerKey { name: "buffer.records", aliases: &["ChannelBufferSize", "QueueCapacity"] },
     ConsumerKey { name: "request.timeout.ms", aliases: &[] },
     ConsumerKey {
         name: "metadata.max.age.ms",
@@ -321,6 +347,9 @@ impl ConsumerConfig {
             "retry.backoff.max.ms" => self.retry_backoff_max_ms = ms(alias, value, 0)?,
             "join.backoff.ms" => self.join_backoff_ms = ms(alias, value, 0)?,
             "fetch.backoff.ms" => self.fetch_backoff_ms = ms(alias, value, 0)?,
+            "fetch.backoff.max.ms" => self.fetch_backoff_max_ms = ms(alias, value, 0)?,
+            "max.processing.time.ms" => self.max_processing_time_ms = Some(ms(alias, value, 1)?),
+            "buffer.records" => self.buffer_records = ms(alias, value, 0)?,
             "request.timeout.ms" => self.request_timeout_ms = ms(alias, value, 1)?,
             "metadata.max.age.ms" => self.metadata_max_age_ms = ms(alias, value, 1)?,
             "watch.partition.changes" => self.watch_partition_changes = boolean(alias, value)?,
@@ -349,8 +378,20 @@ impl ConsumerConfig {
         Ok(())
     }
 
-    /// Checks the settings together, as the clients do at construction.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the settings together, as the clients do at construction, and settles what depends on several of
+    /// them: kafka-go's `ReadMessage`/`FetchMessage` commit synchronously when `CommitInterval` is 0 and
+    /// periodically in the background otherwise.
+    pub fn validate(&mut self) -> Result<(), String> {
+        if self.client == ClientProfile::KafkaGo && self.auto_commit_interval_ms > 0 {
+            self.commit = match self.commit {
+                CommitMode::BeforeProcess => CommitMode::AutoOnRead,
+                CommitMode::Sync => CommitMode::Auto,
+                other => other,
+            };
+        }
+        if self.commit == CommitMode::Auto && self.auto_commit_interval_ms == 0 {
+            return Err("auto.commit.interval.ms must be at least 1 with automatic commits".to_string());
+        }
         if self.heartbeat_interval_ms >= self.session_timeout_ms {
             return Err(format!(
                 "heartbeat.interval.ms ({}) must be lower than session.timeout.ms ({})",

@@ -3,7 +3,7 @@
 //! (`Fetcher`/`AbstractFetch`, `FetchCollector`; kafka-group-protocol.md §8).
 
 use super::config::OffsetReset;
-use super::{Consumer, MemberState, Pending};
+use super::{Consumer, MemberState, PartitionState, Pending};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::Effects;
@@ -34,7 +34,7 @@ impl Consumer {
     }
 
     /// New metadata: assign() partitions get their state; a group leader may have to rejoin.
-    pub(super) fn on_metadata(&mut self, now: SimTime, _out: &mut Effects) {
+    pub(super) fn on_metadata(&mut self, now: SimTime, out: &mut Effects) {
         if self.group.is_none() {
             for tp in self.manual.clone() {
                 if let Some(t) = self.tp_of(&tp) {
@@ -42,7 +42,7 @@ impl Consumer {
                 }
             }
         } else {
-            self.on_metadata_for_group();
+            self.on_metadata_for_group(out);
         }
         let missing = self.owned.iter().any(|tp| self.tp_of(tp).is_none())
             || self.topics.iter().any(|t| self.metadata.topic_by_name(t).is_none());
@@ -183,14 +183,17 @@ impl Consumer {
                         "has no position (assign() without seek)"
                     };
                     p.needs_reset = false;
+                    let from = p.position;
                     p.position = Some(offset);
                     if p.processed.is_none() {
                         p.processed = Some(offset);
                     }
                     out.trace(TraceKind::OffsetReset {
                         consumer: self.name.to_string(),
+                        group: self.group.as_deref().unwrap_or("").to_string(),
                         partition: name,
                         policy: policy.to_string(),
+                        from,
                         offset,
                         reason: reason.to_string(),
                     });
@@ -203,7 +206,31 @@ impl Consumer {
         }
     }
 
-    /// One Fetch per leader for the owned partitions with a position and nothing buffered ([AF]:290-312).
+    /// Whether a partition may be fetched now: it has a position, no error backoff, and room in its buffer.
+    fn fetchable(&self, now: SimTime, p: &PartitionState) -> bool {
+        p.position.is_some()
+            && p.backoff_until <= now
+            && match self.config.buffer_records {
+                0 => p.buffered_records == 0,
+                cap => p.buffered_records < cap,
+            }
+    }
+
+    /// sarama: a broker consumer waits for every partition's feeder before its next fetch; a feeder blocked on
+    /// a full channel holds it up to `MaxProcessingTime`, after which the slow partition is left out. Returns
+    /// until when the fetch from `leader` must wait.
+    fn held_by_slow_partition(&self, now: SimTime, leader: BrokerId) -> Option<SimTime> {
+        let mpt = self.config.max_processing_time_ms?;
+        self.partitions
+            .iter()
+            .filter(|(tp, _)| self.metadata.partition(**tp).and_then(|m| m.leader) == Some(leader))
+            .filter_map(|(_, p)| p.full_since.map(|t| t.plus_ms(mpt)))
+            .filter(|until| *until > now)
+            .min()
+    }
+
+    /// One Fetch per leader for the owned partitions that may be fetched, and only to leaders with no fetch in
+    /// flight ([AF]:290-312).
     pub(super) fn send_fetches(&mut self, now: SimTime, out: &mut Effects) {
         if self.group.is_some() && self.state != MemberState::Stable {
             return;
@@ -218,8 +245,7 @@ impl Consumer {
             .collect();
         let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
         for (tp, p) in &self.partitions {
-            let Some(position) = p.position else { continue };
-            if p.backoff_until > now || self.buffer.iter().any(|(t, _)| t == tp) {
+            if !self.fetchable(now, p) {
                 continue;
             }
             let Some(meta) = self.metadata.partition(*tp) else { continue };
@@ -229,12 +255,18 @@ impl Consumer {
             }
             by_leader.entry(leader).or_default().push(FetchPartition {
                 tp: *tp,
-                fetch_offset: position,
+                fetch_offset: p.position.expect("fetchable"),
                 last_fetched_epoch: None,
                 current_leader_epoch: meta.leader_epoch,
             });
         }
         for (leader, partitions) in by_leader {
+            if self.held_by_slow_partition(now, leader).is_some() {
+                continue;
+            }
+            for fp in &partitions {
+                self.partitions.get_mut(&fp.tp).expect("listed").fetched_from = Some(fp.fetch_offset);
+            }
             let (max_wait_ms, min_bytes) = (self.config.fetch_max_wait_ms, self.config.fetch_min_bytes);
             let (partition_max_bytes, max_bytes) =
                 (self.config.max_partition_fetch_bytes, self.config.fetch_max_bytes);
@@ -258,24 +290,44 @@ impl Consumer {
         }
     }
 
+    /// The earliest instant a sarama fetch held by a slow partition may go (for the wake-up timer).
+    pub(super) fn next_fetch_release(&self, now: SimTime) -> Option<SimTime> {
+        let mpt = self.config.max_processing_time_ms?;
+        self.partitions
+            .values()
+            .filter_map(|p| p.full_since.map(|t| t.plus_ms(mpt)))
+            .filter(|t| *t > now)
+            .min()
+    }
+
     pub(super) fn on_fetch_response(
         &mut self,
         now: SimTime,
         _broker: BrokerId,
         resp: &FetchResponse,
-        out: &mut Effects,
+        _out: &mut Effects,
     ) {
         for part in &resp.partitions {
             let Some(p) = self.partitions.get_mut(&part.tp) else { continue };
             match part.error {
                 None => {
+                    p.fetch_errors = 0;
                     p.high_watermark = Some(part.high_watermark);
                     p.log_end_offset = Some(part.log_end_offset);
                     let Some(position) = p.position else { continue };
+                    if p.fetched_from.take() != Some(position) {
+                        // The application moved the position meanwhile (FetchCollector ignores such data).
+                        continue;
+                    }
                     for b in &part.batches {
                         if b.next_offset() > position {
+                            p.buffered_records += (b.next_offset() - position.max(b.base_offset)) as u64;
                             self.buffer.push_back((part.tp, Rc::clone(b)));
                         }
+                    }
+                    let cap = self.config.buffer_records;
+                    if cap > 0 && p.buffered_records > cap && p.full_since.is_none() {
+                        p.full_since = Some(now);
                     }
                 }
                 Some(ErrorCode::OFFSET_OUT_OF_RANGE) => {
@@ -284,12 +336,17 @@ impl Consumer {
                     p.high_watermark = Some(part.high_watermark);
                 }
                 Some(_) => {
-                    p.backoff_until = now.plus_ms(self.config.fetch_backoff_ms);
+                    p.fetch_errors += 1;
+                    let attempt = p.fetch_errors;
+                    let (base, max) = (self.config.fetch_backoff_ms, self.config.fetch_backoff_max_ms);
+                    let wait = self.backoff_ms(base, max, attempt);
+                    if let Some(p) = self.partitions.get_mut(&part.tp) {
+                        p.backoff_until = now.plus_ms(wait);
+                    }
                     self.metadata_due = now;
                 }
             }
         }
-        let _ = out;
     }
 
     /// `poll()`: up to `max.poll.records` records from the buffer, as (partition, first, last) ranges, advancing
@@ -310,8 +367,13 @@ impl Consumer {
                 continue;
             }
             let last = (first + left as Offset - 1).min(batch.last_offset());
-            left -= (last - first + 1) as usize;
+            let n = (last - first + 1) as u64;
+            left -= n as usize;
             p.position = Some(last + 1);
+            p.buffered_records = p.buffered_records.saturating_sub(n);
+            if p.buffered_records <= self.config.buffer_records {
+                p.full_since = None;
+            }
             match ranges.last_mut() {
                 Some((t, _, l)) if *t == tp && *l + 1 == first => *l = last,
                 _ => ranges.push((tp, first, last)),

@@ -12,6 +12,7 @@ use crate::kafka::assignor::{
 };
 use crate::kafka::group::coordinator::labels;
 use crate::kafka::group::protocol::{GroupRequest, JoinResult, MemberRef};
+use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ErrorCode};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -34,10 +35,20 @@ impl Consumer {
         }
     }
 
+    /// `markCoordinatorUnknown`: forget the coordinator and look it up again after a backoff that grows with
+    /// each failure in a row ([AC]:278-321, 998-1024).
     pub(super) fn coordinator_unknown(&mut self, now: SimTime) {
         if self.coordinator.take().is_some() {
-            self.coordinator_backoff_until = now.plus_ms(self.config.retry_backoff_ms);
+            self.coordinator_backoff(now);
         }
+    }
+
+    fn coordinator_backoff(&mut self, now: SimTime) {
+        self.coordinator_errors += 1;
+        let (base, max, n) =
+            (self.config.retry_backoff_ms, self.config.retry_backoff_max_ms, self.coordinator_errors);
+        let wait = self.backoff_ms(base, max, n);
+        self.coordinator_backoff_until = now.plus_ms(wait);
     }
 
     fn reset_generation(&mut self, clear_member_id: bool) {
@@ -66,13 +77,28 @@ impl Consumer {
         None
     }
 
-    pub(super) fn on_find_coordinator(&mut self, now: SimTime, result: Result<BrokerId, ErrorCode>) {
+    pub(super) fn on_find_coordinator(
+        &mut self,
+        now: SimTime,
+        result: Result<BrokerId, ErrorCode>,
+        out: &mut Effects,
+    ) {
         match result {
             Ok(b) => {
+                if let Some(previous) = self.last_coordinator.filter(|p| *p != b) {
+                    out.trace(TraceKind::CoordinatorFound {
+                        consumer: self.name.to_string(),
+                        group: self.group_name(),
+                        broker: b,
+                        previous,
+                    });
+                }
+                self.last_coordinator = Some(b);
                 self.coordinator = Some(b);
+                self.coordinator_errors = 0;
                 self.last_heartbeat_ok = now;
             }
-            Err(_) => self.coordinator_backoff_until = now.plus_ms(self.config.retry_backoff_ms),
+            Err(_) => self.coordinator_backoff(now),
         }
     }
 
@@ -108,13 +134,16 @@ impl Consumer {
     /// `max.poll.interval.ms` passed without a `poll()`: a dynamic member sends LeaveGroup; either way the client
     /// forgets its member id and generation and will rejoin as a new member at its next poll ([AC]:1147-1156).
     fn poll_timeout(&mut self, now: SimTime, max: u64, out: &mut Effects) {
-        let reason = format!(
-            "max.poll.interval.ms ({max} ms) passed since its last poll() (processing took too long); it will \
-             rejoin as a new member at its next poll()"
-        );
-        if self.config.group_instance_id.is_none() {
+        let how = if self.config.group_instance_id.is_none() {
             self.send_leave(now, "poll timeout", out);
-        }
+            "the heartbeat thread sends LeaveGroup"
+        } else {
+            "a static member sends no LeaveGroup: the coordinator waits for its session to expire"
+        };
+        let reason = format!(
+            "max.poll.interval.ms ({max} ms) passed without a poll(): {how}; the application keeps processing \
+             what it has, then rejoins as a new member"
+        );
         out.trace(TraceKind::ConsumerLeft {
             consumer: self.name.to_string(),
             group: self.group_name(),
@@ -191,7 +220,7 @@ impl Consumer {
             return;
         }
         if !self.join_prepared {
-            if self.config.commit == super::config::CommitMode::Auto && self.state == MemberState::Stable {
+            if self.auto_commits() && self.state == MemberState::Stable {
                 // Auto-commit before the rebalance; the join waits for its answer.
                 if self.commit_in_flight || self.send_commit(now, false, out) {
                     return;
@@ -240,7 +269,11 @@ impl Consumer {
         out.trace(TraceKind::PartitionsRevoked {
             consumer: self.name.to_string(),
             group: self.group_name(),
-            partitions: labels(revoked),
+            partitions: {
+                let mut p = labels(revoked);
+                p.sort();
+                p
+            },
             lost,
             reason: reason.to_string(),
         });
@@ -413,23 +446,50 @@ impl Consumer {
             group: self.group_name(),
             generation: self.generation,
             partitions: labels(&sorted),
-            added: labels(&added),
+            added: {
+                let mut a = labels(&added);
+                a.sort();
+                a
+            },
         });
     }
 
-    /// New metadata: the leader (or, with kafka-go's `WatchPartitionChanges`, every member) rejoins when a
-    /// subscribed topic's partition count changed since the assignment ([CC]:1529-1557).
-    pub(super) fn on_metadata_for_group(&mut self) {
-        if self.state != MemberState::Stable || !(self.is_leader || self.config.watch_partition_changes) {
+    /// New metadata: the member that watches partition counts rejoins when a subscribed topic's count changed
+    /// since the assignment ([CC]:1529-1557): the Java client's and sarama's group leader (within
+    /// `metadata.max.age.ms` / `Metadata.RefreshFrequency`), and with kafka-go only when `WatchPartitionChanges` is
+    /// set, then every member. A follower learns of the rebalance from its heartbeat.
+    pub(super) fn on_metadata_for_group(&mut self, out: &mut Effects) {
+        let watches = match self.config.client {
+            ClientProfile::KafkaGo => self.config.watch_partition_changes,
+            _ => self.is_leader || self.config.watch_partition_changes,
+        };
+        if self.state != MemberState::Stable || !watches || self.rejoin_needed {
             return;
         }
-        let changed = self.topics.iter().any(|t| {
-            let now = self.metadata.topic_by_name(t).map(|m| m.partitions.len());
-            now != self.assignment_snapshot.get(t).copied()
-                && (now.is_some() || self.assignment_snapshot.contains_key(t))
-        });
-        if changed {
-            self.rejoin_needed = true;
+        let changed: Vec<String> = self
+            .topics
+            .iter()
+            .filter(|t| {
+                let now = self.metadata.topic_by_name(t).map(|m| m.partitions.len());
+                now != self.assignment_snapshot.get(*t).copied()
+                    && (now.is_some() || self.assignment_snapshot.contains_key(*t))
+            })
+            .map(|t| match self.metadata.topic_by_name(t) {
+                Some(m) => format!("{t} now has {} partition(s)", m.partitions.len()),
+                None => format!("{t} no longer exists"),
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
         }
+        self.rejoin_needed = true;
+        let who = if self.is_leader { "the group leader" } else { "WatchPartitionChanges" };
+        out.trace(TraceKind::ConsumerNote {
+            consumer: self.name.to_string(),
+            message: format!(
+                "its metadata says {} ({who}): it rejoins to trigger a rebalance",
+                changed.join(", ")
+            ),
+        });
     }
 }

@@ -17,7 +17,10 @@
 pub mod config;
 mod fetching;
 mod membership;
+#[cfg(test)]
+mod tests;
 
+use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
@@ -26,8 +29,11 @@ use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
 use crate::kafka::log::Batch;
 use crate::kafka::messages::Msg;
 use crate::kafka::metadata::MetadataImage;
+use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ClientId, ErrorCode, Offset, Tp};
 use config::{CommitMode, ConsumerConfig};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -73,10 +79,11 @@ struct InFlight {
 enum App {
     /// In `poll()`, waiting for records (it polls continuously, so `max.poll.interval.ms` cannot expire).
     Polling,
-    /// Processing records until `until`; `(partition, first, last)` ranges.
-    Processing { until: SimTime, ranges: Vec<(Tp, Offset, Offset)> },
-    /// Waiting for a synchronous commit (before processing `ranges`, or after processing them when empty).
-    Committing { ranges: Vec<(Tp, Offset, Offset)> },
+    /// Processing records handed out at `since` until `until`; `(partition, first, last)` ranges.
+    Processing { until: SimTime, since: SimTime, ranges: Vec<(Tp, Offset, Offset)> },
+    /// Waiting for a synchronous commit (before processing `ranges` handed out at `since`, or after processing
+    /// them when empty).
+    Committing { ranges: Vec<(Tp, Offset, Offset)>, since: SimTime },
     /// Stopped: closed, crashed or failed fatally.
     Stopped,
 }
@@ -103,6 +110,31 @@ pub struct PartitionState {
     /// Don't fetch before this instant (after an error).
     #[serde(skip)]
     backoff_until: SimTime,
+    /// Fetch errors in a row (the backoff grows with them).
+    #[serde(skip)]
+    fetch_errors: u32,
+    /// Records fetched and not yet handed to the application.
+    #[serde(skip)]
+    buffered_records: u64,
+    /// The offset the fetch in flight asked for: an answer for another position (after a seek) is dropped.
+    #[serde(skip)]
+    fetched_from: Option<Offset>,
+    /// Since when the buffer has been over the client's capacity (sarama's feeder blocks on a full channel).
+    #[serde(skip)]
+    full_since: Option<SimTime>,
+}
+
+/// What a scenario declares about a consumer.
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    /// Its settings.
+    pub config: ConsumerConfig,
+    /// `group.id`, or none for assign().
+    pub group: Option<String>,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// Manually assigned partitions.
+    pub manual: Vec<TopicPartition>,
 }
 
 /// A consumer.
@@ -122,6 +154,11 @@ pub struct Consumer {
     pub manual: Vec<TopicPartition>,
     bootstrap: Vec<BrokerId>,
     bootstrap_cursor: usize,
+    /// Seeds the jitter of its backoffs (a restarted process draws a fresh stream).
+    seed: u64,
+    restarts: u64,
+    rng: ChaCha8Rng,
+    coordinator_errors: u32,
     metadata: Rc<MetadataImage>,
     metadata_due: SimTime,
     next_correlation: u64,
@@ -137,6 +174,8 @@ pub struct Consumer {
     /// Whether it is the group's leader.
     pub is_leader: bool,
     coordinator: Option<BrokerId>,
+    /// The last coordinator it knew (to say when the group has moved).
+    last_coordinator: Option<BrokerId>,
     coordinator_backoff_until: SimTime,
     rejoin_needed: bool,
     join_prepared: bool,
@@ -161,30 +200,28 @@ pub struct Consumer {
     commit_in_flight: bool,
     /// Started by the timeline (a consumer does nothing before).
     pub started: bool,
-    /// Records processed so far.
+    /// Its process died (and was not restarted).
+    pub crashed: bool,
+    /// Records processed so far (by every process of this consumer).
     pub consumed: u64,
 }
 
 impl Consumer {
     /// A consumer that bootstraps from `bootstrap`; it starts when the timeline says so.
-    pub fn new(
-        id: ClientId,
-        name: &str,
-        config: ConsumerConfig,
-        group: Option<String>,
-        topics: Vec<String>,
-        manual: Vec<TopicPartition>,
-        bootstrap: Vec<BrokerId>,
-    ) -> Self {
+    pub fn new(id: ClientId, name: &str, spec: ConsumerSpec, bootstrap: Vec<BrokerId>, seed: u64) -> Self {
         Self {
             id,
             name: Rc::from(name),
-            config,
-            group: group.map(|g| Rc::from(g.as_str())),
-            topics,
-            manual,
+            config: spec.config,
+            group: spec.group.map(|g| Rc::from(g.as_str())),
+            topics: spec.topics,
+            manual: spec.manual,
             bootstrap,
             bootstrap_cursor: 0,
+            seed,
+            restarts: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            coordinator_errors: 0,
             metadata: Rc::new(MetadataImage::default()),
             metadata_due: SimTime::ZERO,
             next_correlation: 0,
@@ -195,6 +232,7 @@ impl Consumer {
             state: MemberState::Unjoined,
             is_leader: false,
             coordinator: None,
+            last_coordinator: None,
             coordinator_backoff_until: SimTime::ZERO,
             rejoin_needed: true,
             join_prepared: false,
@@ -213,21 +251,44 @@ impl Consumer {
             next_auto_commit: SimTime::NEVER,
             commit_in_flight: false,
             started: false,
+            crashed: false,
             consumed: 0,
         }
     }
 
     /// A new process with the same settings (after a crash), not started.
     pub fn fresh(&self) -> Consumer {
-        Consumer::new(
-            self.id,
-            &self.name,
-            self.config.clone(),
-            self.group.as_deref().map(str::to_string),
-            self.topics.clone(),
-            self.manual.clone(),
-            self.bootstrap.clone(),
-        )
+        let spec = ConsumerSpec {
+            config: self.config.clone(),
+            group: self.group.as_deref().map(str::to_string),
+            topics: self.topics.clone(),
+            manual: self.manual.clone(),
+        };
+        let restarts = self.restarts + 1;
+        let mut c = Consumer::new(self.id, &self.name, spec, self.bootstrap.clone(), self.seed);
+        c.restarts = restarts;
+        c.consumed = self.consumed;
+        c.rng = ChaCha8Rng::seed_from_u64(self.seed ^ restarts.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        c
+    }
+
+    /// The backoff after the `attempt`-th failure in a row, as each client computes it: Java grows
+    /// `retry.backoff.ms` exponentially to `retry.backoff.max.ms` with ±20 % jitter (KIP-580); kafka-go grows
+    /// `ReadBackoffMin` with the square of the attempt up to `ReadBackoffMax`; sarama waits a fixed time.
+    pub(super) fn backoff_ms(&mut self, base: u64, max: u64, attempt: u32) -> u64 {
+        let attempt = attempt.max(1);
+        match self.config.client {
+            ClientProfile::Sarama => base,
+            ClientProfile::KafkaGo => base.saturating_mul(u64::from(attempt).pow(2)).min(max.max(base)),
+            ClientProfile::Java => {
+                let exp = base.saturating_mul(1u64 << (attempt - 1).min(20)).min(max.max(base));
+                if exp == 0 || max <= base {
+                    return exp;
+                }
+                let jitter = uniform_inclusive(&mut self.rng, 0, 400) as i64 - 200; // per mille: ±20 %
+                (exp as i64 + exp as i64 * jitter / 1000).max(0) as u64
+            }
+        }
     }
 
     /// The group name for traces ("" for an assign() consumer).
@@ -237,7 +298,12 @@ impl Consumer {
 
     /// `subscribe()`/`assign()` and the first `poll()`: the consumer starts.
     pub fn start(&mut self, now: SimTime, out: &mut Effects) {
+        if self.is_running() {
+            // Already polling: subscribing again to the same topics changes nothing.
+            return;
+        }
         self.started = true;
+        self.crashed = false;
         self.app = App::Polling;
         self.last_poll = now;
         self.last_heartbeat_ok = now;
@@ -247,9 +313,8 @@ impl Consumer {
             self.owned = self.manual.clone();
         }
         if self.config.read_committed {
-            out.trace(TraceKind::ConsumerError {
+            out.trace(TraceKind::ConsumerNote {
                 consumer: self.name.to_string(),
-                error: "note".into(),
                 message:
                     "isolation.level=read_committed: no transactions are simulated, so it sees exactly the \
                           records read_uncommitted sees (up to the high watermark)"
@@ -264,10 +329,15 @@ impl Consumer {
         if self.app == App::Stopped {
             return;
         }
-        if self.config.commit == CommitMode::Auto && self.state == MemberState::Stable {
+        if self.auto_commits() && self.state == MemberState::Stable {
             self.send_commit(now, false, out);
         }
-        if self.group.is_some() && self.state != MemberState::Unjoined {
+        // Only dynamic members send LeaveGroup; a static member leaves by session expiry or admin removal
+        // ([AC]:1164-1188), which is why static members use long session timeouts.
+        if self.group.is_some()
+            && self.state != MemberState::Unjoined
+            && self.config.group_instance_id.is_none()
+        {
             self.send_leave(now, "close()", out);
         }
         self.stop(out, "close() was called");
@@ -282,6 +352,71 @@ impl Consumer {
                 group: self.group_name(),
                 reason: reason.to_string(),
             });
+        }
+    }
+
+    /// The application moves its position in `topic-partition`, as its client allows: Java `seek()` works on an
+    /// assigned partition (group or not) and throws `IllegalStateException` on any other; kafka-go's `SetOffset`
+    /// is refused on a reader with a `GroupID` (`errNotAvailableWithGroup`); sarama's `ResetOffset` only changes
+    /// the offset the group will commit next, not the running claim's position.
+    pub fn seek(&mut self, _now: SimTime, topic: &str, partition: u32, offset: Offset, out: &mut Effects) {
+        if self.app == App::Stopped {
+            return;
+        }
+        let name = format!("{topic}-{partition}");
+        let tp = self.tp_of(&TopicPartition::new(topic, partition as i32));
+        let owned = tp.filter(|t| self.partitions.contains_key(t));
+        let error = |error: &str, message: String| TraceKind::ConsumerError {
+            consumer: self.name.to_string(),
+            error: error.to_string(),
+            message,
+        };
+        match (self.config.client, self.group.is_some(), owned) {
+            (ClientProfile::KafkaGo, true, _) => out.trace(error(
+                "errNotAvailableWithGroup",
+                format!(
+                    "SetOffset({offset}) on {name}: \"unavailable when GroupID is set\"; a group reader starts from \
+                     the committed offset, so move the group's offset instead (CommitMessages, or reset it while \
+                     the group is empty)"
+                ),
+            )),
+            (ClientProfile::Sarama, true, Some(t)) => {
+                let p = self.partitions.get_mut(&t).expect("owned");
+                p.processed = Some(offset);
+                out.trace(TraceKind::ConsumerNote {
+                    consumer: self.name.to_string(),
+                    message: format!(
+                        "ResetOffset({name}, {offset}): the next commit stores {offset}; the claim keeps reading \
+                         from {}; the new offset takes effect at the next session",
+                        p.position.map_or("its position".to_string(), |x| x.to_string())
+                    ),
+                });
+            }
+            (ClientProfile::Sarama, false, _) => out.trace(error(
+                "unsupported",
+                format!("sarama's PartitionConsumer for {name} has no seek: close it and ConsumePartition again at {offset}"),
+            )),
+            (_, _, None) => out.trace(error(
+                "IllegalStateException",
+                format!("No current assignment for partition {name}: seek() works only on assigned partitions"),
+            )),
+            (_, _, Some(t)) => {
+                let p = self.partitions.get_mut(&t).expect("owned");
+                let from = p.position;
+                p.position = Some(offset);
+                p.needs_reset = false;
+                self.buffer.retain(|(b, _)| *b != t);
+                let p = self.partitions.get_mut(&t).expect("owned");
+                p.buffered_records = 0;
+                p.full_since = None;
+                out.trace(TraceKind::Seeked {
+                    consumer: self.name.to_string(),
+                    group: self.group_name(),
+                    partition: name,
+                    from,
+                    to: offset,
+                });
+            }
         }
     }
 
@@ -331,7 +466,7 @@ impl Consumer {
     fn on_response(&mut self, now: SimTime, f: InFlight, resp: GroupResponse, out: &mut Effects) {
         match (f.what, resp) {
             (Pending::FindCoordinator, GroupResponse::FindCoordinator { result }) => {
-                self.on_find_coordinator(now, result)
+                self.on_find_coordinator(now, result, out)
             }
             (Pending::Join, GroupResponse::JoinGroup { result, member_id }) => {
                 self.on_join_response(now, result, member_id, out)
@@ -447,16 +582,27 @@ impl Consumer {
             if self.app == App::Stopped {
                 return;
             }
-            if self.app == App::Polling {
-                self.last_poll = now;
-                self.maybe_auto_commit(now, out);
-                self.ensure_active_group(now, out);
-            }
+        }
+        self.finish_due_processing(now, out);
+        if self.app == App::Polling {
+            self.poll(now, out);
         }
         self.update_positions(now, out);
         self.send_fetches(now, out);
-        self.run_application(now, out);
+        if self.app == App::Polling {
+            self.hand_out_records(now, out);
+        }
         self.arm_wake(now, out);
+    }
+
+    /// The application is in `poll()`: the poll timer restarts, and the coordinator does what is due — the
+    /// auto-commit, and the rebalance when one is needed (`ConsumerCoordinator.poll`, [CC]:470-541).
+    fn poll(&mut self, now: SimTime, out: &mut Effects) {
+        self.last_poll = now;
+        if self.group.is_some() {
+            self.maybe_auto_commit(now, out);
+            self.ensure_active_group(now, out);
+        }
     }
 
     /// Arms the wake-up timer for the earliest future deadline (whatever was due has just been handled, or waits
@@ -481,7 +627,7 @@ impl Consumer {
             }
             take(self.coordinator_backoff_until);
             take(self.join_backoff_until);
-            if self.config.commit == CommitMode::Auto {
+            if self.auto_commits() {
                 take(self.next_auto_commit);
             }
         }
@@ -492,6 +638,9 @@ impl Consumer {
             .values()
             .filter(|p| p.backoff_until > SimTime::ZERO)
             .for_each(|p| take(p.backoff_until));
+        if let Some(t) = self.next_fetch_release(now) {
+            take(t);
+        }
         if next < SimTime::NEVER {
             self.wake.arm(next, Timer::ClientWake, out);
         }
@@ -499,53 +648,56 @@ impl Consumer {
 
     // ---- The application ----
 
-    fn run_application(&mut self, now: SimTime, out: &mut Effects) {
-        if let App::Processing { until, .. } = &self.app {
-            if *until > now {
-                return;
-            }
-            let App::Processing { ranges, .. } = std::mem::replace(&mut self.app, App::Polling) else {
-                unreachable!()
-            };
-            self.finish_processing(now, ranges, out);
-        }
-        if self.app != App::Polling || !self.can_hand_out_records() {
+    /// The application finished the records `poll()` gave it: they count as processed, and it commits if its
+    /// mode says so; then it calls `poll()` again.
+    fn finish_due_processing(&mut self, now: SimTime, out: &mut Effects) {
+        let App::Processing { until, .. } = &self.app else { return };
+        if *until > now {
             return;
         }
+        let App::Processing { ranges, since, .. } = std::mem::replace(&mut self.app, App::Polling) else {
+            unreachable!("matched above")
+        };
+        self.finish_processing(now, since, ranges, out);
+    }
+
+    /// `poll()` returns what is buffered (up to `max.poll.records`) for partitions it still owns; an eager member
+    /// in a rebalance owns none, a cooperative one keeps consuming what it keeps.
+    fn hand_out_records(&mut self, now: SimTime, out: &mut Effects) {
         let ranges = self.take_records();
         if ranges.is_empty() {
             return;
         }
-        self.last_poll = now;
-        if self.config.commit == CommitMode::BeforeProcess && self.group.is_some() {
-            // kafka-go ReadMessage: the message is committed before the application sees it.
+        if self.marks_on_read() && self.group.is_some() {
+            // kafka-go ReadMessage: the message counts as done when it is read, before the application sees it;
+            // with CommitInterval 0 the commit is synchronous, before ReadMessage returns.
             for (tp, _, last) in &ranges {
                 if let Some(p) = self.partitions.get_mut(tp) {
                     p.processed = Some(last + 1);
                 }
             }
-            if self.send_commit(now, true, out) {
-                self.app = App::Committing { ranges };
+            if self.config.commit == CommitMode::BeforeProcess && self.send_commit(now, true, out) {
+                self.app = App::Committing { ranges, since: now };
                 return;
             }
         }
-        self.begin_processing(now, ranges);
+        self.begin_processing(now, now, ranges);
     }
 
-    fn can_hand_out_records(&self) -> bool {
-        // Java: no records while a rebalance is in progress for eager members (they revoked everything) and
-        // none for partitions this consumer no longer owns.
-        self.group.is_none() || self.state == MemberState::Stable
-    }
-
-    fn begin_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>) {
+    fn begin_processing(&mut self, now: SimTime, since: SimTime, ranges: Vec<(Tp, Offset, Offset)>) {
         let n: u64 = ranges.iter().map(|(_, a, b)| (b - a + 1) as u64).sum();
         let until = now + n.saturating_mul(self.config.processing_us_per_record);
-        self.app = App::Processing { until, ranges };
+        self.app = App::Processing { until, since, ranges };
     }
 
     /// The application is done with a batch: the records count as delivered, and it commits if its mode says so.
-    fn finish_processing(&mut self, now: SimTime, ranges: Vec<(Tp, Offset, Offset)>, out: &mut Effects) {
+    fn finish_processing(
+        &mut self,
+        now: SimTime,
+        since: SimTime,
+        ranges: Vec<(Tp, Offset, Offset)>,
+        out: &mut Effects,
+    ) {
         for (tp, first, last) in &ranges {
             self.consumed += (last - first + 1) as u64;
             out.trace(TraceKind::Consumed {
@@ -555,9 +707,11 @@ impl Consumer {
                 from: *first,
                 to: *last,
                 generation: self.generation,
+                polled_at: since,
             });
+            let marks_on_read = self.marks_on_read();
             if let Some(p) = self.partitions.get_mut(tp) {
-                if self.config.commit != CommitMode::BeforeProcess {
+                if !marks_on_read {
                     p.processed = Some(p.processed.map_or(last + 1, |x| x.max(last + 1)));
                 }
             }
@@ -569,7 +723,7 @@ impl Consumer {
         match self.config.commit {
             CommitMode::Sync => {
                 if self.send_commit(now, true, out) {
-                    self.app = App::Committing { ranges: Vec::new() };
+                    self.app = App::Committing { ranges: Vec::new(), since: now };
                 }
             }
             CommitMode::Async => {
@@ -583,11 +737,11 @@ impl Consumer {
     /// the records it returned, which the application has processed by the time it polls again; sarama commits
     /// the offsets marked after processing).
     fn maybe_auto_commit(&mut self, now: SimTime, out: &mut Effects) {
-        if self.config.commit != CommitMode::Auto || now < self.next_auto_commit {
+        if !self.auto_commits() || now < self.next_auto_commit {
             return;
         }
         self.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms.max(1));
-        if self.state == MemberState::Stable && !self.commit_in_flight {
+        if !self.commit_in_flight {
             self.send_commit(now, false, out);
         }
     }
@@ -608,23 +762,36 @@ impl Consumer {
             return false;
         }
         if self.state != MemberState::Stable {
-            let error = if self.state == MemberState::Unjoined {
-                ErrorCode::UNKNOWN_MEMBER_ID
+            // Failed in the client, never sent ([CC]:1265-1288).
+            let (error, reason) = if self.state == MemberState::Unjoined {
+                (
+                    ErrorCode::UNKNOWN_MEMBER_ID,
+                    "CommitFailedException, not sent: the consumer is not part of an active group (it was removed \
+                     or left); what it processed since its last commit will be processed again",
+                )
             } else {
-                ErrorCode::REBALANCE_IN_PROGRESS
+                (
+                    ErrorCode::REBALANCE_IN_PROGRESS,
+                    "RebalanceInProgressException, not sent: the consumer is rejoining",
+                )
             };
             out.trace(TraceKind::CommitFailed {
                 consumer: self.name.to_string(),
                 group: self.group_name(),
                 error,
-                reason: "the consumer is not a stable member, so the commit is not even sent".into(),
+                reason: reason.into(),
             });
             return false;
         }
         let Some(coordinator) = self.coordinator else { return false };
         self.commit_in_flight = true;
         let member = self.member_ref();
-        let req = GroupRequest::OffsetCommit { group, member, offsets: offsets.clone() };
+        let req = GroupRequest::OffsetCommit {
+            group,
+            member,
+            offsets: offsets.clone(),
+            client_id: Rc::clone(&self.name),
+        };
         self.send_group(now, coordinator, Pending::Commit { offsets, sync }, req, out);
         true
     }
@@ -668,15 +835,25 @@ impl Consumer {
             }
         }
         if sync {
-            if let App::Committing { ranges } = std::mem::replace(&mut self.app, App::Polling) {
+            if let App::Committing { ranges, since } = std::mem::replace(&mut self.app, App::Polling) {
                 if !ranges.is_empty() {
-                    self.begin_processing(now, ranges);
+                    self.begin_processing(now, since, ranges);
                 }
             }
         }
     }
 
     // ---- Helpers ----
+
+    /// Whether commits happen in the background every `auto.commit.interval.ms`.
+    pub(super) fn auto_commits(&self) -> bool {
+        matches!(self.config.commit, CommitMode::Auto | CommitMode::AutoOnRead)
+    }
+
+    /// Whether a record counts as done when it is read rather than when it is processed (kafka-go ReadMessage).
+    fn marks_on_read(&self) -> bool {
+        matches!(self.config.commit, CommitMode::BeforeProcess | CommitMode::AutoOnRead)
+    }
 
     fn topic_partition(&self, tp: Tp) -> Option<TopicPartition> {
         let t = self.metadata.topics.get(&tp.topic)?;
@@ -687,6 +864,21 @@ impl Consumer {
         let t = self.metadata.topic_by_name(&tp.topic)?;
         ((tp.partition as usize) < t.partitions.len())
             .then_some(Tp { topic: t.id, partition: tp.partition as u32 })
+    }
+
+    /// Records handed to the application and not processed yet, as (partition, first, last): a commit may
+    /// already cover them (kafka-go's `ReadMessage` commits before the application sees the message).
+    pub fn records_in_progress(&self) -> Vec<(String, Offset, Offset)> {
+        let ranges = match &self.app {
+            App::Processing { ranges, .. } | App::Committing { ranges, .. } => ranges.as_slice(),
+            App::Polling | App::Stopped => &[],
+        };
+        ranges.iter().map(|(tp, a, b)| (self.metadata.tp_name(*tp), *a, *b)).collect()
+    }
+
+    /// The partitions it believes it owns, as `topic-N`.
+    pub fn owned_names(&self) -> Vec<String> {
+        self.owned.iter().map(ToString::to_string).collect()
     }
 
     /// Every owned partition's name and client-side state.

@@ -12,7 +12,7 @@ use super::{coordinator_partition, OFFSETS_TOPIC};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, LazyTimer, NodeId, Timer};
-use crate::kafka::admin::AdminOp;
+use crate::kafka::admin::{AdminOp, AdminResult};
 use crate::kafka::broker::Broker;
 use crate::kafka::log::Batch;
 use crate::kafka::messages::Msg;
@@ -128,8 +128,8 @@ impl Broker {
             }
             GroupRequest::Heartbeat { member, .. } => c.heartbeat(now, to, group, &member, out),
             GroupRequest::LeaveGroup { member, .. } => c.leave(now, &cfg, to, group, &member, out),
-            GroupRequest::OffsetCommit { member, offsets, .. } => {
-                c.commit(now, to, group, &member, offsets, out)
+            GroupRequest::OffsetCommit { member, offsets, client_id, .. } => {
+                c.commit(now, to, group, (&member, &client_id), offsets, out)
             }
             GroupRequest::OffsetFetch { partitions, .. } => c.fetch_offsets(to, group, &partitions, out),
             GroupRequest::FindCoordinator { .. } | GroupRequest::ListOffsets { .. } => {}
@@ -236,6 +236,9 @@ impl Broker {
                 self.group_side.shards.insert(p, Shard::Loading { epoch, until });
             }
         }
+        let image = Rc::clone(&self.image);
+        self.group_side.coordinator.forget_deleted_topics(|t| image.topic_by_name(t).is_some(), out);
+        self.flush_coordinator_writes(now, out);
         if !self.group_side.retention_started && !self.group_side.shards.is_empty() {
             self.group_side.retention_started = true;
             out.timer(
@@ -410,6 +413,66 @@ impl Broker {
             now.plus_ms(self.config.ms("offsets.retention.check.interval.ms")),
             Timer::OffsetsRetention,
         );
+    }
+}
+
+impl Broker {
+    /// A consumer-group admin call sent to this broker: listing the groups it coordinates, or describing,
+    /// listing the offsets of, or deleting one of them (it must be the group's loaded coordinator).
+    pub(crate) fn group_admin(&mut self, now: SimTime, op: &AdminOp, out: &mut Effects) -> AdminResult {
+        if let AdminOp::ListConsumerGroups = op {
+            return self.list_groups();
+        }
+        let Some(group) = op.group() else {
+            return AdminResult::err(ErrorCode::INVALID_CONFIG, format!("{} is not a group call", op.name()));
+        };
+        let shard = coordinator_partition(group, self.offsets_partitions());
+        match self.group_side.shards.get(&shard) {
+            None => {
+                return AdminResult::err(
+                    ErrorCode::NOT_COORDINATOR,
+                    format!("broker {} does not coordinate group {group}", self.id),
+                )
+            }
+            Some(Shard::Loading { .. }) => {
+                return AdminResult::err(
+                    ErrorCode::COORDINATOR_LOAD_IN_PROGRESS,
+                    format!("broker {} is still loading __consumer_offsets-{shard}", self.id),
+                )
+            }
+            Some(Shard::Active { .. }) => {}
+        }
+        let c = &mut self.group_side.coordinator;
+        let result = match op {
+            AdminOp::DescribeConsumerGroups { .. } => c.describe(group),
+            AdminOp::ListConsumerGroupOffsets { .. } => c.committed_offsets(group),
+            AdminOp::DeleteConsumerGroups { .. } => c.delete_group(group, out),
+            _ => AdminResult::err(ErrorCode::INVALID_CONFIG, format!("{} is not answered here", op.name())),
+        };
+        self.flush_coordinator_writes(now, out);
+        result
+    }
+
+    /// The groups of the offsets partitions this broker leads and has loaded.
+    fn list_groups(&self) -> AdminResult {
+        let n = self.offsets_partitions();
+        let shards = &self.group_side.shards;
+        let groups: Vec<serde_json::Value> = self
+            .group_side
+            .coordinator
+            .groups
+            .iter()
+            .filter(|(g, _)| matches!(shards.get(&coordinator_partition(g, n)), Some(Shard::Active { .. })))
+            .map(|(name, g)| {
+                serde_json::json!({
+                    "group": name.as_ref(),
+                    "state": g.state.name(),
+                    "protocol_type": g.protocol_type.clone().unwrap_or_default(),
+                    "coordinator": self.id.0,
+                })
+            })
+            .collect();
+        AdminResult { error: None, message: format!("{} group(s)", groups.len()), data: groups.into() }
     }
 }
 

@@ -243,9 +243,9 @@ impl ClassicGroup {
         if self.leader.as_deref() == Some(id) {
             self.leader = self.members.first().map(|m| m.id.clone());
         }
-        if self.members.is_empty() {
-            self.protocol_type = None;
-        }
+        // The protocol type stays when the last member goes: an Empty consumer group is not a simple group, and
+        // its offsets expire `offsets.retention.minutes` after it became Empty, not after their commit
+        // (`ClassicGroup.remove` leaves `protocolType` alone; `offsetExpirationCondition`, [CG]:943-967).
         Some(m)
     }
 

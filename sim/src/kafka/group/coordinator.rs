@@ -16,6 +16,7 @@ use super::records::{self, GroupValue, OffsetValue, StoredMember};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::Effects;
+use crate::kafka::admin::AdminResult;
 use crate::kafka::assignor::{Subscription, TopicPartition};
 use crate::kafka::config::BrokerConfig;
 use crate::kafka::log::Record;
@@ -64,8 +65,9 @@ pub enum WriteAction {
     Sync { generation: i32, assignments: Vec<(String, Vec<TopicPartition>)> },
     /// An OffsetCommit: apply the offsets and answer.
     Commit { reply: ReplyTo, member: String, generation: i32, offsets: Vec<(TopicPartition, Offset)> },
-    /// A static member's id swap in a Stable group: answer its JoinGroup with the current generation.
-    StaticRejoin { reply: ReplyTo, member_id: String },
+    /// A static member's id swap in a Stable group: answer its JoinGroup with the current generation, or put
+    /// `old` (the member as it was) back if the write fails.
+    StaticRejoin { reply: ReplyTo, member_id: String, old: Box<Member> },
 }
 
 /// A write the broker must append to the group's offsets partition.
@@ -79,13 +81,16 @@ pub struct Write {
     pub then: WriteAction,
 }
 
+/// One group's committed offsets.
+pub type Offsets = BTreeMap<TopicPartition, OffsetValue>;
+
 /// The coordinator's state on one broker.
 #[derive(Clone, Debug, Default)]
 pub struct GroupCoordinator {
     /// The groups this broker coordinates (loaded).
     pub groups: BTreeMap<Rc<str>, ClassicGroup>,
     /// Committed offsets per group.
-    pub offsets: BTreeMap<Rc<str>, BTreeMap<TopicPartition, OffsetValue>>,
+    pub offsets: BTreeMap<Rc<str>, Offsets>,
     /// Writes queued for the broker to append.
     pub writes: Vec<Write>,
     next_member: u64,
@@ -264,10 +269,13 @@ impl GroupCoordinator {
                 let is_leader = g.leader.as_deref() == Some(member_id.as_str());
                 let rebalance = !same || (g.state == GroupState::Stable && is_leader);
                 if rebalance {
-                    let reason = if !same {
-                        format!("{} rejoined with a changed subscription", m.client_id)
+                    let reason = if g.state == GroupState::Stable && is_leader {
+                        format!(
+                            "the leader {} rejoined (a leader's JoinGroup always rebalances)",
+                            m.client_id
+                        )
                     } else {
-                        format!("the leader {} rejoined", m.client_id)
+                        format!("{} rejoined with a changed subscription", m.client_id)
                     };
                     update_member(g, &member_id, &req, to);
                     self.prepare_rebalance(now, cfg, g, reason, out);
@@ -358,22 +366,30 @@ impl GroupCoordinator {
         m.awaiting_sync = None;
         m.heartbeat_deadline = Some(now.plus_ms(req.session_timeout_ms));
         let instance = req.member.instance_id.clone().expect("static");
-        g.static_members.insert(instance, new_id.clone());
+        g.static_members.insert(instance.clone(), new_id.clone());
         if g.leader.as_deref() == Some(old_id) {
             g.leader = Some(new_id.clone());
         }
         if g.pending_sync.remove(old_id) {
             g.pending_sync.insert(new_id.clone());
         }
+        let keeps = g.state == GroupState::Stable && g.select_protocol() == old_protocol;
+        out.trace(TraceKind::StaticMemberReplaced {
+            group: g.id.to_string(),
+            instance_id: instance.clone(),
+            consumer: req.client_id.to_string(),
+            generation: g.generation,
+            rebalance: !keeps && g.state != GroupState::PreparingRebalance,
+        });
         match g.state {
-            GroupState::Stable if g.select_protocol() == old_protocol => {
+            GroupState::Stable if keeps => {
                 // No rebalance: persist the new id, then answer with the current generation.
                 let value = group_value(g, now);
                 let seq = self.seq();
                 self.writes.push(Write {
                     group: Rc::clone(&g.id),
                     records: vec![records::group_record(&g.id, Some(&value), seq)],
-                    then: WriteAction::StaticRejoin { reply: to, member_id: new_id },
+                    then: WriteAction::StaticRejoin { reply: to, member_id: new_id, old: Box::new(old) },
                 });
             }
             GroupState::PreparingRebalance => self.try_complete_join(now, cfg, g, out),
@@ -696,11 +712,11 @@ impl GroupCoordinator {
         None
     }
 
-    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID.
+    /// Removes a member: its parked join is answered UNKNOWN_MEMBER_ID, with no member id ([GMM]:4641-4644).
     fn remove_member(&mut self, _now: SimTime, g: &mut ClassicGroup, id: &str, why: &str, out: &mut Effects) {
         if let Some(m) = g.remove_member(id) {
             if let Some(parked) = m.awaiting_join {
-                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, id);
+                join_error(out, parked, ErrorCode::UNKNOWN_MEMBER_ID, "");
             }
             out.trace(TraceKind::MemberRemoved {
                 group: g.id.to_string(),
@@ -731,13 +747,12 @@ impl GroupCoordinator {
     // ---- Offsets ----
 
     /// OffsetCommit ([CG]:823-864, [OMM]:302-337).
-    #[allow(clippy::too_many_arguments)]
     pub fn commit(
         &mut self,
         now: SimTime,
         to: ReplyTo,
         group_id: &Rc<str>,
-        member: &MemberRef,
+        (member, client_id): (&MemberRef, &str),
         offsets: Vec<(TopicPartition, Offset)>,
         out: &mut Effects,
     ) {
@@ -753,11 +768,8 @@ impl GroupCoordinator {
         if let Err(e) = commit_check(now, g, member) {
             return reply(out, to, GroupResponse::OffsetCommit { result: Err(e) });
         }
-        let client = if member.member_id.is_empty() {
-            "a consumer outside the group".to_string()
-        } else {
-            g.client_of(&member.member_id)
-        };
+        let client =
+            if member.member_id.is_empty() { client_id.to_string() } else { g.client_of(&member.member_id) };
         let records = offsets
             .iter()
             .map(|(tp, o)| {
@@ -842,12 +854,14 @@ impl GroupCoordinator {
                 }
                 self.groups.insert(Rc::clone(group_id), g);
             }
-            WriteAction::StaticRejoin { reply: to, member_id } => {
+            WriteAction::StaticRejoin { reply: to, member_id, old } => {
                 let Some(g) = self.groups.get_mut(group_id) else { return };
                 let Some(m) = g.member_mut(&member_id) else { return };
                 let Some(parked) = m.awaiting_join.take().filter(|p| *p == to) else { return };
                 if let Err(e) = result {
-                    return join_error(out, parked, e, &member_id);
+                    // The new id was not stored: the old member comes back, as it was ([GMM]:5137-5156).
+                    revert_static_member(now, g, &member_id, *old);
+                    return join_error(out, parked, e, "");
                 }
                 let is_leader = g.leader.as_deref() == Some(member_id.as_str());
                 // KIP-814: a returning static leader gets the members but keeps the current assignment.
@@ -1075,6 +1089,123 @@ impl GroupCoordinator {
         }
     }
 
+    // ---- Admin calls ----
+
+    /// `DescribeConsumerGroups`: an unknown group is described as Dead, with no error, as Kafka does.
+    pub fn describe(&self, group: &str) -> AdminResult {
+        let Some(g) = self.groups.get(group) else {
+            let data = serde_json::json!({ "group": group, "state": "Dead", "members": [] });
+            return AdminResult {
+                error: None,
+                message: format!("group {group}: Dead (no such group)"),
+                data,
+            };
+        };
+        let members: Vec<serde_json::Value> = g
+            .members
+            .iter()
+            .map(|m| {
+                let mut parts = labels(&m.assignment);
+                parts.sort();
+                serde_json::json!({
+                    "member_id": m.id,
+                    "client_id": m.client_id.as_ref(),
+                    "instance_id": m.instance_id,
+                    "assignment": parts,
+                })
+            })
+            .collect();
+        let shown: Vec<String> = members
+            .iter()
+            .map(|m| {
+                let parts: Vec<&str> =
+                    m["assignment"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+                format!("{} [{}]", m["client_id"].as_str().unwrap_or(""), parts.join(", "))
+            })
+            .collect();
+        let message = format!(
+            "group {group}: {}, generation {}, assignor {}, {} member(s){}",
+            g.state.name(),
+            g.generation,
+            g.protocol_name.as_deref().unwrap_or("-"),
+            g.members.len(),
+            if shown.is_empty() { String::new() } else { format!(": {}", shown.join("; ")) }
+        );
+        let data = serde_json::json!({
+            "group": group,
+            "state": g.state.name(),
+            "generation": g.generation,
+            "protocol": g.protocol_name,
+            "leader": g.leader.as_deref().map(|l| g.client_of(l)),
+            "members": members,
+        });
+        AdminResult { error: None, message, data }
+    }
+
+    /// `ListConsumerGroupOffsets` (an OffsetFetch of every partition): the group's committed offsets.
+    pub fn committed_offsets(&self, group: &str) -> AdminResult {
+        let offsets: Vec<serde_json::Value> = self
+            .offsets
+            .get(group)
+            .into_iter()
+            .flatten()
+            .map(|(tp, v)| serde_json::json!({ "topic": tp.topic, "partition": tp.partition, "offset": v.offset }))
+            .collect();
+        let message = format!("group {group}: {} committed offset(s)", offsets.len());
+        AdminResult { error: None, message, data: offsets.into() }
+    }
+
+    /// `DeleteConsumerGroups`: only a group without members; its metadata and offsets get tombstones.
+    pub fn delete_group(&mut self, group: &str, out: &mut Effects) -> AdminResult {
+        let Some(g) = self.groups.get(group) else {
+            return AdminResult::err(ErrorCode::GROUP_ID_NOT_FOUND, format!("group {group} does not exist"));
+        };
+        if !g.members.is_empty() {
+            return AdminResult::err(
+                ErrorCode::NON_EMPTY_GROUP,
+                format!(
+                    "group {group} has {} member(s): stop its consumers first ({})",
+                    g.members.len(),
+                    g.state.name()
+                ),
+            );
+        }
+        let id = Rc::clone(&g.id);
+        let tps: Vec<TopicPartition> =
+            self.offsets.get(group).into_iter().flatten().map(|(tp, _)| tp.clone()).collect();
+        let mut recs = Vec::new();
+        for tp in &tps {
+            self.next_record += 1;
+            recs.push(records::offset_record(&id, tp, None, self.next_record));
+        }
+        self.next_record += 1;
+        recs.push(records::group_record(&id, None, self.next_record));
+        self.groups.remove(group);
+        self.offsets.remove(group);
+        out.trace(TraceKind::OffsetsExpired {
+            group: group.to_string(),
+            partitions: labels(&tps),
+            reason: "the group was deleted (DeleteConsumerGroups)".to_string(),
+        });
+        self.writes.push(Write { group: id, records: recs, then: WriteAction::Nothing });
+        AdminResult::ok(format!("group {group} deleted with its {} committed offset(s)", tps.len()))
+    }
+
+    /// Deleting a topic deletes every group's committed offsets for it at once (`onPartitionsDeleted`).
+    pub fn forget_deleted_topics(&mut self, exists: impl Fn(&str) -> bool, out: &mut Effects) {
+        let gone: Vec<(Rc<str>, Vec<TopicPartition>)> = self
+            .offsets
+            .iter()
+            .map(|(g, o)| {
+                (Rc::clone(g), o.keys().filter(|tp| !exists(&tp.topic)).cloned().collect::<Vec<_>>())
+            })
+            .filter(|(_, tps)| !tps.is_empty())
+            .collect();
+        for (group, tps) in gone {
+            self.delete_offsets(&group, &tps, "the topic was deleted", out);
+        }
+    }
+
     /// Deletes offsets (tombstones), and the group too when it is Empty and has none left.
     pub fn delete_offsets(&mut self, id: &Rc<str>, tps: &[TopicPartition], why: &str, out: &mut Effects) {
         let mut recs = Vec::new();
@@ -1145,6 +1276,24 @@ fn current_join_result(g: &ClassicGroup, member_id: &str, is_leader: bool, skip:
         members: if is_leader { joined_members(g, &protocol) } else { Vec::new() },
         skip_assignment: skip,
     }
+}
+
+/// Undoes a static member's id swap: `old` takes back the place of `new_id`, with a fresh session.
+fn revert_static_member(now: SimTime, g: &mut ClassicGroup, new_id: &str, mut old: Member) {
+    let Some(i) = g.members.iter().position(|m| m.id == new_id) else { return };
+    old.awaiting_join = None;
+    old.awaiting_sync = None;
+    old.heartbeat_deadline = Some(now.plus_ms(old.session_timeout_ms));
+    if let Some(instance) = &old.instance_id {
+        g.static_members.insert(instance.clone(), old.id.clone());
+    }
+    if g.leader.as_deref() == Some(new_id) {
+        g.leader = Some(old.id.clone());
+    }
+    if g.pending_sync.remove(new_id) {
+        g.pending_sync.insert(old.id.clone());
+    }
+    g.members[i] = old;
 }
 
 fn join_or_sync_fenced(out: &mut Effects, parked: ReplyTo, join: bool, old_id: &str) {
@@ -1231,7 +1380,9 @@ fn complete_sync(
         }
         let name =
             if duplicate_clients.contains(&m.client_id) { m.id.clone() } else { m.client_id.to_string() };
-        shown.insert(name, labels(&m.assignment));
+        let mut parts = labels(&m.assignment);
+        parts.sort();
+        shown.insert(name, parts);
         if let Some(parked) = m.awaiting_sync.take() {
             reply(out, parked, GroupResponse::SyncGroup { result: Ok(m.assignment.clone()) });
             m.heartbeat_deadline = Some(now.plus_ms(m.session_timeout_ms));

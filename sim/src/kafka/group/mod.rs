@@ -32,22 +32,21 @@ pub fn coordinator_partition(group: &str, num_partitions: u32) -> u32 {
     abs % num_partitions.max(1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::coordinator_partition;
-
-    #[test]
-    fn the_coordinator_partition_uses_utils_abs_of_the_java_hash() {
-        // Vectors checked on a JVM (kafka-group-protocol.md §5.1); masking would give 36 for "my-group".
-        assert_eq!(coordinator_partition("my-group", 50), 12);
-        assert_eq!(coordinator_partition("test-group", 50), 12);
-        assert_eq!(coordinator_partition("consumer-group-1", 50), 20);
-    }
-
-    #[test]
-    fn integer_min_value_maps_to_partition_zero() {
-        // "polygenelubricants" hashes to Integer.MIN_VALUE in Java.
-        assert_eq!(crate::kafka::assignor::java_compat::string_hash("polygenelubricants"), i32::MIN);
-        assert_eq!(coordinator_partition("polygenelubricants", 50), 0);
-    }
+/// The group as its current coordinator knows it: the broker that leads the group's `__consumer_offsets` partition
+/// in the controller's view, with the group and its committed offsets. A deposed coordinator cut off from the
+/// controller may still hold a stale copy; that one is not the group.
+pub fn find_group<'a>(
+    world: &'a crate::engine::world::World,
+    group: &str,
+) -> Option<(crate::kafka::types::BrokerId, &'a classic::ClassicGroup, Option<&'a coordinator::Offsets>)> {
+    let image = &world.controller.image;
+    let topic = image.topic_by_name(OFFSETS_TOPIC)?;
+    let p = coordinator_partition(group, topic.partitions.len() as u32);
+    let leader = topic.partitions.get(p as usize)?.leader?;
+    let c = &world.broker(leader)?.group_side.coordinator;
+    let g = c.groups.get(group)?;
+    Some((leader, g, c.offsets.get(group)))
 }
+
+#[cfg(test)]
+mod tests;

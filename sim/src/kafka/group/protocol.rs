@@ -49,7 +49,13 @@ pub enum GroupRequest {
     /// Leave the group now instead of waiting for the session to expire.
     LeaveGroup { group: Rc<str>, member: MemberRef },
     /// Commit positions (the next offset to read) for partitions.
-    OffsetCommit { group: Rc<str>, member: MemberRef, offsets: Vec<(TopicPartition, Offset)> },
+    OffsetCommit {
+        group: Rc<str>,
+        member: MemberRef,
+        offsets: Vec<(TopicPartition, Offset)>,
+        /// The request header's `client.id` (the consumer's name, or the admin client's).
+        client_id: Rc<str>,
+    },
     /// Read committed offsets (`require_stable`, KIP-447).
     OffsetFetch { group: Rc<str>, partitions: Vec<TopicPartition> },
     /// The earliest (log start) or latest (high watermark) offset of partitions, from their leader.
@@ -124,7 +130,7 @@ pub struct JoinResult {
 }
 
 /// A group answer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum GroupResponse {
     /// The coordinator, or why none.
     FindCoordinator { result: Result<BrokerId, ErrorCode> },
