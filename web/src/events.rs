@@ -55,8 +55,10 @@ pub fn marker_class(kind: &TraceKind) -> Option<&'static str> {
         | TraceKind::GroupEmpty { .. }
         | TraceKind::MemberRemoved { .. }
         | TraceKind::PartitionsAssigned { .. }
+        | TraceKind::StaticMemberReplaced { .. }
         | TraceKind::PartitionsRevoked { .. } => "rebalance",
         TraceKind::ProduceFailed { .. }
+        | TraceKind::ConsumerCrashed { .. }
         | TraceKind::CommitFailed { .. }
         | TraceKind::ConsumerError { .. }
         | TraceKind::ConsumerLeft { .. }
