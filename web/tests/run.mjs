@@ -741,7 +741,13 @@ async function suite(context) {
         assert(seed === null || pageSeed === seed, `the page ran seed ${pageSeed}, not ${seed}`);
         assert(shown === native, `seed ${pageSeed}: page ${shown}, native ${native} ` +
           `(reproduce: kafkasim run scenarios/${name}.toml --seed ${pageSeed} --hash)`);
-        if (seed === null) await shot(page, `end-${name}.png`);
+        if (seed === null) {
+          await shot(page, `end-${name}.png`);
+          if (await page.locator('#groups-section').isVisible()) {
+            await page.locator('#groups-section').scrollIntoViewIfNeeded();
+            await shot(page, `end-${name}-groups.png`);
+          }
+        }
       }
     });
   }

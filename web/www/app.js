@@ -247,9 +247,7 @@ function load(name, seed, text, injections = []) {
   $('seed').value = seedText;
   if (text === null || !$('editor').open) $('toml').value = source;
   $('title').textContent = summary.name;
-  // Paragraphs are separated by blank lines; single line breaks in the TOML are only wrapping.
-  $('description').replaceChildren(...summary.description.trim().split(/\n\s*\n/)
-    .map((para) => el('p', {}, para.replace(/\s*\n\s*/g, ' '))));
+  $('description').replaceChildren(...describe(summary.description));
   log.reset();
   markers.reset(summary.duration_ms * 1000);
   $('scrub').max = String(summary.duration_ms);
@@ -259,6 +257,29 @@ function load(name, seed, text, injections = []) {
   render();
   scheduleExplore();
   return true;
+}
+
+/**
+ * A scenario's description as elements: paragraphs are separated by blank lines, single line breaks in the TOML
+ * are only wrapping, and lines starting with "- " are a list. Past the first paragraph it folds away under
+ * "More", so that the cluster stays in view on a projector.
+ */
+function describe(text) {
+  const blocks = text.trim().split(/\n\s*\n/).filter(Boolean).map((para) => {
+    const lines = para.split('\n');
+    if (!lines.some((l) => /^\s*- /.test(l))) return el('p', {}, para.replace(/\s*\n\s*/g, ' '));
+    const items = [];
+    const intro = [];
+    for (const l of lines) {
+      if (/^\s*- /.test(l)) items.push(l.replace(/^\s*- /, ''));
+      else if (items.length) items[items.length - 1] += ` ${l.trim()}`;
+      else intro.push(l.trim());
+    }
+    return el('div', {}, intro.length > 0 && el('p', {}, intro.join(' ')),
+      el('ul', {}, ...items.map((i) => el('li', {}, i))));
+  });
+  if (blocks.length <= 1) return blocks;
+  return [blocks[0], el('details', { class: 'more' }, el('summary', {}, 'More about this scenario'), ...blocks.slice(1))];
 }
 
 function updateUrl() {

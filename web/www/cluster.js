@@ -145,9 +145,9 @@ function updatePartition(node, p, owners) {
   setText(parts.epoch, `epoch ${p.leader_epoch}`);
   setText(parts.isr, `ISR [${p.isr.join(', ')}]`);
   const owner = owners.get(p.name);
-  setText(parts.owner, owner ? `consumed by ${owner.name}` : '');
-  setStyle(parts.owner, '--owner', owner ? owner.colour : 'transparent');
-  setStyle(node, '--owner', owner ? owner.colour : 'transparent');
+  setText(parts.owner, owner ? `read by ${owner.name}` : '');
+  setStyle(parts.owner, '--owner', owner?.colour ?? 'var(--muted)');
+  setStyle(node, '--owner', owner?.colour ?? 'var(--line)');
   setAttr(node, 'data-owner', owner?.name ?? null);
   const scale = Math.max(1, ...p.replicas.map((r) => r.log_end_offset));
   keyed(parts.rows, p.replicas, (r) => r.broker, createReplica, (row, r) => updateReplica(row, r, scale));

@@ -40,11 +40,19 @@ function resolveOwners(consumers) {
   return owners;
 }
 
-/** Partition name → { name, colour } of the consumer that reads it, for the partition cards. */
+/**
+ * Partition name → who reads it, for the partition cards: `{ name, colour }` of the one consumer, or, when several
+ * groups read the partition, their names and no colour.
+ */
 export function ownersOf(view) {
   const owners = new Map();
-  for (const [p, c] of resolveOwners(view.consumers.map((c, index) => ({ ...c, index })))) {
-    owners.set(p, { name: c.name, colour: consumerStyle(c.index).colour });
+  for (const g of groupsOf(view)) {
+    for (const [p, c] of resolveOwners(g.consumers)) {
+      const before = owners.get(p);
+      owners.set(p, before
+        ? { name: `${before.name}, ${c.name}`, colour: null }
+        : { name: c.name, colour: consumerStyle(c.index).colour });
+    }
   }
   return owners;
 }
@@ -55,7 +63,8 @@ function groupsOf(view) {
   return [...names].sort().map((name) => ({
     name,
     coordinator: view.groups.find((g) => g.name === name) ?? null,
-    consumers: view.consumers.map((c, index) => ({ ...c, index })).filter((c) => c.group === name),
+    // Colours count within a group, so that each group's members are told apart by the first colours.
+    consumers: view.consumers.filter((c) => c.group === name).map((c, index) => ({ ...c, index })),
   }));
 }
 
