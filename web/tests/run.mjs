@@ -261,7 +261,12 @@ async function groupTests(context, page) {
       .evaluate((e) => getComputedStyle(e).backgroundColor);
     assert(colour !== other, 'the two owners are drawn in the same colour');
     await page.locator('.group .lag-details summary').click();
+    // Opening the table redraws it (the toggle event comes after the click).
+    await page.waitForFunction(() => document.querySelectorAll('.group table.lag tbody tr').length === 6, null,
+      { timeout: 5_000 }).catch(() => {});
     assert(await page.locator('.group table.lag tbody tr').count() === 6, 'the lag table does not list six partitions');
+    const lag = await page.locator('.group table.lag tbody tr').first().innerText();
+    assert(/orders-0\s+c\d/.test(lag), `the lag table does not name the owner: ${lag}`);
     await page.locator('#groups-section').scrollIntoViewIfNeeded();
     await shot(page, 'group-eager-stable-1280x800.png');
   });

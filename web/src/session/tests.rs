@@ -312,3 +312,18 @@ fn going_back_and_forth_between_the_end_and_a_point_keeps_the_state_exact() {
         assert_eq!(picture(&s), at_end, "back at the end from {target}");
     }
 }
+
+#[test]
+fn adding_a_consumer_after_a_broker_crash_says_that_the_run_before_it_changed() {
+    // A consumer declared in the scenario exists from the start of the run, idle until its `start`; a broker
+    // crash resets every client's connection to it, the idle consumer's too. So the added consumer changes the
+    // run before the instant it was added, and the session says so rather than pretend the past is the same.
+    let mut s = Session::new(GROUP, "group.toml", 5).unwrap();
+    s.run_until(SimTime::from_ms(5_000));
+    s.inject(InjectRequest::Crash { broker: 3 }).unwrap();
+    s.run_until(SimTime::from_ms(14_000));
+    let outcome = s
+        .inject(InjectRequest::AddConsumer { like: Some("c1".into()), group: None, topics: None, name: None })
+        .unwrap();
+    assert!(outcome.warning.is_some(), "the prefix changed but no warning was given");
+}
