@@ -82,8 +82,8 @@ function badges(container, list) {
 export function renderPartitions(view, ui, owners) {
   const list = view.partitions;
   keyed($('partitions'), list, (p) => p.name, createPartition, (node, p) => {
-    // A card out of sight is not updated (nor laid out: see `content-visibility` in style.css); it catches up
-    // when it scrolls into view (`measureVisibleCards`). A 300-partition cluster costs what the visible cards do.
+    // A card out of sight is not updated; it catches up when it scrolls into view (`measureVisibleCards`). A
+    // 300-partition cluster costs what the visible cards do.
     if (node.__visible || !node.__drawn) {
       updatePartition(node, p, owners);
       node.__drawn = true;
