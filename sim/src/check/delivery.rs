@@ -217,7 +217,7 @@ impl DeliveryLedger {
                         from: *f,
                         to: *offset,
                         reason: format!(
-                            "{consumer}'s position {f} {reason} and auto.offset.reset={policy} moved it to {offset}"
+                            "auto.offset.reset={policy} moved {consumer} from {f} to {offset}: {partition} {reason}"
                         ),
                     }),
                     Some(_) => {}

@@ -37,7 +37,9 @@ pub fn render(world: &World) -> String {
             let position = p.position.map_or("?".to_string(), |x| x.to_string());
             // Java's records-lag is high watermark - position; the log end offset also counts records not yet
             // replicated to the ISR, which a consumer cannot read yet.
-            out.push_str(&format!("    {partition}: position {position}, lag {lag} (to the log end: {to_end})"));
+            out.push_str(&format!(
+                "    {partition}: position {position}, lag {lag} (to the log end: {to_end})"
+            ));
             if hides {
                 out.push_str(" (kafka-go's Reader.Offset() and Lag() report -1 with a GroupID)");
             }

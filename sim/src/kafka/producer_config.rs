@@ -212,6 +212,36 @@ impl std::fmt::Display for Value {
 }
 
 impl ProducerConfig {
+    /// Settles idempotence as each client does once every setting is read ([PC:554-601], [S-CFG:811-823]):
+    /// the Java producer silently turns its default idempotence off when acks is not `all` or retries is 0,
+    /// and refuses the combination when `enable.idempotence` was set explicitly; sarama refuses
+    /// `Producer.Idempotent` without `WaitForAll` and retries; kafka-go's Writer has no idempotence at all.
+    pub fn settle_idempotence(&mut self, explicit: bool) -> Result<(), String> {
+        if !self.enable_idempotence {
+            return Ok(());
+        }
+        let compatible = self.acks == -1 && self.retries > 0;
+        match self.client {
+            ClientProfile::KafkaGo => Err(
+                "kafka-go's Writer has no idempotent mode (no producer id, no sequence numbers): remove enable.idempotence"
+                    .to_string(),
+            ),
+            ClientProfile::Sarama if !compatible => Err(format!(
+                "Producer.Idempotent requires Producer.RequiredAcks = WaitForAll and Producer.Retry.Max >= 1 (sarama's Config.Validate; also Net.MaxOpenRequests = 1); got acks={} and {} retries",
+                self.acks, self.retries
+            )),
+            ClientProfile::Java if !compatible && explicit => Err(format!(
+                "enable.idempotence=true needs acks=all and retries > 0 (KafkaProducer throws a ConfigException); got acks={} and retries={}. Drop enable.idempotence to let the client turn it off",
+                self.acks, self.retries
+            )),
+            ClientProfile::Java if !compatible => {
+                self.enable_idempotence = false;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Sets one canonical key. Errors say what would be right.
     pub fn set(&mut self, key: &str, invert: bool, value: &Value) -> Result<(), String> {
         match key {

@@ -545,6 +545,11 @@ impl<'a> Builder<'a> {
             };
             cfg.set(key, invert, &value).or_else(|m| self.err(v.span(), m, None))?;
         }
+        let explicit = spec.config.iter().find(|(k, _)| {
+            producer_config::lookup(k.get_ref()).is_some_and(|(key, _)| key == "enable.idempotence")
+        });
+        let span = explicit.map_or(p.span(), |(_, v)| v.span());
+        cfg.settle_idempotence(explicit.is_some()).or_else(|m| self.err(span, m, None))?;
         Ok((name, cfg))
     }
 

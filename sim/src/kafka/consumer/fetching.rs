@@ -176,7 +176,7 @@ impl Consumer {
             match r {
                 Ok(offset) => {
                     let reason = if p.position.is_some() {
-                        "its position is out of range"
+                        "is out of range (OFFSET_OUT_OF_RANGE: deleted, or beyond the log end)"
                     } else if is_group {
                         "has no committed offset for this group"
                     } else {
@@ -209,6 +209,8 @@ impl Consumer {
     /// Whether a partition may be fetched now: it has a position, no error backoff, and room in its buffer.
     fn fetchable(&self, now: SimTime, p: &PartitionState) -> bool {
         p.position.is_some()
+            && !p.needs_reset
+            && !p.resolving
             && p.backoff_until <= now
             && match self.config.buffer_records {
                 0 => p.buffered_records == 0,
@@ -309,16 +311,16 @@ impl Consumer {
     ) {
         for part in &resp.partitions {
             let Some(p) = self.partitions.get_mut(&part.tp) else { continue };
+            // An answer for a position the consumer has left meanwhile (a seek, a reset) is dropped, data or
+            // error, as FetchCollector does.
+            let current = p.position.is_some() && p.fetched_from.take() == p.position;
             match part.error {
+                _ if !current => {}
                 None => {
                     p.fetch_errors = 0;
                     p.high_watermark = Some(part.high_watermark);
                     p.log_end_offset = Some(part.log_end_offset);
                     let Some(position) = p.position else { continue };
-                    if p.fetched_from.take() != Some(position) {
-                        // The application moved the position meanwhile (FetchCollector ignores such data).
-                        continue;
-                    }
                     for b in &part.batches {
                         if b.next_offset() > position {
                             p.buffered_records += (b.next_offset() - position.max(b.base_offset)) as u64;
