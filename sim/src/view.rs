@@ -31,8 +31,32 @@ pub struct ClusterView {
     pub groups: Vec<GroupView>,
     /// Cut links, as (from, to) node names.
     pub cut_links: Vec<(String, String)>,
+    /// Every node, in id order (controller, brokers, clients), for the network and the message diagram.
+    pub nodes: Vec<NodeView>,
+    /// Topics with their partition counts.
+    pub topics: Vec<TopicView>,
     /// The trace hash so far.
     pub trace_hash: String,
+}
+
+/// A node of the network.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeView {
+    /// Its name in traces and scenario files: `controller`, `broker 2`, or a client's name.
+    pub name: String,
+    /// `controller`, `broker`, `producer`, `consumer` or `admin`.
+    pub kind: &'static str,
+}
+
+/// A topic.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicView {
+    /// Its name.
+    pub name: String,
+    /// Its partition count.
+    pub partitions: usize,
+    /// Whether Kafka made it for itself (`__consumer_offsets`).
+    pub internal: bool,
 }
 
 /// The controller.
@@ -70,6 +94,8 @@ pub struct PartitionView {
     pub topic: String,
     /// Partition index.
     pub partition: u32,
+    /// Whether its topic is internal (`__consumer_offsets`).
+    pub internal: bool,
     /// The controller's leader (-1: none).
     pub leader: i32,
     /// The controller's leader epoch.
@@ -174,6 +200,7 @@ pub fn view(world: &World) -> ClusterView {
             let topic = image.topics[&tp.topic].name.clone();
             PartitionView {
                 name: image.tp_name(tp),
+                internal: is_internal(&topic),
                 topic,
                 partition: tp.partition,
                 leader: p.leader.map_or(-1, |b| b.0),
@@ -201,6 +228,20 @@ pub fn view(world: &World) -> ClusterView {
     let consumers = world.consumers().map(|c| consumer_view(world, c)).collect();
     let groups = group_views(world);
     let cut_links = world.network.cuts().map(|(a, b)| (world.node_name(*a), world.node_name(*b))).collect();
+    let nodes = world
+        .nodes()
+        .into_iter()
+        .map(|n| NodeView { name: world.node_name(n), kind: node_kind(world, n) })
+        .collect();
+    let topics = image
+        .topics
+        .values()
+        .map(|t| TopicView {
+            name: t.name.clone(),
+            partitions: t.partitions.len(),
+            internal: is_internal(&t.name),
+        })
+        .collect();
     ClusterView {
         time_us: world.now().0,
         time: world.now().to_string(),
@@ -215,7 +256,26 @@ pub fn view(world: &World) -> ClusterView {
         consumers,
         groups,
         cut_links,
+        nodes,
+        topics,
         trace_hash: world.trace().hash_hex(),
+    }
+}
+
+/// Kafka's internal topics (`__consumer_offsets`), as the trace tells them apart.
+fn is_internal(topic: &str) -> bool {
+    crate::engine::trace::is_internal_topic(topic)
+}
+
+fn node_kind(world: &World, node: NodeId) -> &'static str {
+    match node {
+        NodeId::Controller => "controller",
+        NodeId::Broker(_) => "broker",
+        NodeId::Client(c) => match world.clients.get(c.0 as usize) {
+            Some(Client::Producer(_)) => "producer",
+            Some(Client::Consumer(_)) => "consumer",
+            _ => "admin",
+        },
     }
 }
 
@@ -261,6 +321,8 @@ pub struct ConsumerView {
     pub client: String,
     /// `group.id` (empty for assign()).
     pub group: String,
+    /// The subscribed topics (empty for assign()).
+    pub topics: Vec<String>,
     /// Running, stopped (closed, crashed, failed) or paused.
     pub status: &'static str,
     /// Its member state.
@@ -273,6 +335,11 @@ pub struct ConsumerView {
     pub leader: bool,
     /// Records processed.
     pub consumed: u64,
+    /// `eager` or `cooperative`: cooperative only when every configured assignor is `cooperative-sticky`
+    /// (`ConsumerCoordinator` [CC]:209-231), as the client decides.
+    pub rebalance: &'static str,
+    /// The partitions it owns, in assignment order (the client's view: empty after an eager revocation).
+    pub owned: Vec<String>,
     /// Owned partitions with position, committed offset and lag (high watermark − position).
     pub partitions: Vec<ConsumerPartitionView>,
 }
@@ -349,12 +416,19 @@ fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> Consume
         name: c.name.to_string(),
         client: format!("{:?}", c.config.client).to_lowercase(),
         group: c.group.as_deref().unwrap_or("").to_string(),
+        topics: c.topics.clone(),
         status,
         member_state: c.state,
         member_id: c.member_id.clone(),
         generation: c.generation,
         leader: c.is_leader,
         consumed: c.consumed,
+        rebalance: if c.config.assignors.iter().all(|a| a == "cooperative-sticky") {
+            "cooperative"
+        } else {
+            "eager"
+        },
+        owned: c.owned.iter().map(ToString::to_string).collect(),
         partitions,
     }
 }

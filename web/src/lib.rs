@@ -2,16 +2,20 @@
 //! drives the same `kafkasim` library the CLI uses. Nothing here simulates anything itself; it converts between
 //! JavaScript values and the library's types, and serialises the library's view and trace for the page.
 //!
-//! The page (`web/www/app.js`) calls:
-//! `new Explorer(toml, file, seed)`, `step()`, `step_n(n)`, `step_to_readable(limit)`, `run_until_ms(ms)`,
-//! `run_to_end()`, `seek(step)`, `seek_ms(ms)`, `step_back()`, `now_ms()`, `steps()`, `finished()`, `view_json()`,
-//! `events_json(from)`, `trace_len()`, `trace_hash()`, `trace_jsonl()`, `inject(json)`, `summary_json()`.
+//! The page (`web/www/app.js`) builds an [`Explorer`] (`new Explorer(toml, file, seed)`, or
+//! `Explorer.with_injections(toml, file, seed, json)` for a share link), moves it (`step`, `step_to_interesting`,
+//! `run_until_ms`, `seek`, `seek_ms`, `step_back`, `explore`), breaks things (`inject`) and reads it (`view_json`,
+//! `events_json`, `markers_json`, `messages_json`, `checkers_json`, `trace_hash`, `scenario_text`...).
 
+pub mod events;
+pub mod inject;
 pub mod session;
 
+use events::MessageFilter;
+use inject::{InjectRequest, Injection};
 use kafkasim::engine::time::SimTime;
 use kafkasim::scenario::ScenarioError;
-use session::{InjectRequest, Session};
+use session::Session;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -99,6 +103,26 @@ impl Explorer {
         Ok(Explorer { session })
     }
 
+    /// The session of a share link: the scenario with the actions injected earlier (`[{"at_ms": 2001,
+    /// "action": "crash", "broker": 2}, ...]`), at step 0.
+    pub fn with_injections(
+        scenario_toml: &str,
+        file_name: &str,
+        seed: u64,
+        injections_json: &str,
+    ) -> Result<Explorer, ScenarioFileError> {
+        let injections: Vec<Injection> =
+            serde_json::from_str(injections_json).map_err(|e| ScenarioFileError {
+                file: file_name.to_string(),
+                line: 0,
+                column: 0,
+                message: format!("the link's injected actions are not understood: {e}"),
+                help: None,
+            })?;
+        let session = Session::with_injections(scenario_toml, file_name, seed, injections)?;
+        Ok(Explorer { session })
+    }
+
     /// Handles one event. Returns false at the end of the run.
     pub fn step(&mut self) -> bool {
         self.session.step()
@@ -114,10 +138,22 @@ impl Explorer {
         self.session.step_to_readable(u64::from(limit)) as u32
     }
 
+    /// Steps to the next interesting event (fault, election, ISR change, rebalance, violation...; at most
+    /// `limit` events); returns how many events it handled.
+    pub fn step_to_interesting(&mut self, limit: u32) -> u32 {
+        self.session.step_to_interesting(u64::from(limit)) as u32
+    }
+
     /// Runs every event up to `ms` milliseconds of simulated time (capped at the scenario's end; fractions of a
     /// millisecond count).
     pub fn run_until_ms(&mut self, ms: f64) {
         self.session.run_until(micros(ms));
+    }
+
+    /// Like `run_until_ms`, but handles at most `max_steps` events; returns whether it reached `ms` (playback
+    /// calls it in small batches so that a frame never takes too long).
+    pub fn run_until_ms_capped(&mut self, ms: f64, max_steps: u32) -> bool {
+        self.session.run_until_capped(micros(ms), u64::from(max_steps))
     }
 
     /// Runs to the scenario's end.
@@ -125,20 +161,25 @@ impl Explorer {
         self.session.run_to_end();
     }
 
-    /// Goes to step `step`, backwards by replaying from the start.
+    /// Goes to step `step` (backwards from the nearest checkpoint).
     pub fn seek(&mut self, step: f64) {
         self.session.seek(js_number_to_u64(step));
     }
 
-    /// Goes to `ms` milliseconds of simulated time, backwards by replaying from the start (the timeline slider).
+    /// Goes to `ms` milliseconds of simulated time (the timeline slider).
     pub fn seek_ms(&mut self, ms: f64) {
         self.session.seek_time(micros(ms));
     }
 
-    /// Goes back one event (replays from the start to the step before).
+    /// Goes back one event.
     pub fn step_back(&mut self) {
-        let steps = self.session.world().steps();
-        self.session.seek(steps.saturating_sub(1));
+        self.session.step_back();
+    }
+
+    /// Computes up to `max_steps` events ahead of the shown point without showing them (the timeline marks
+    /// what is to come). Returns whether the whole run is known.
+    pub fn explore(&mut self, max_steps: u32) -> bool {
+        self.session.explore(u64::from(max_steps))
     }
 
     /// Simulated time in milliseconds.
@@ -156,6 +197,11 @@ impl Explorer {
         self.session.end().0 as f64 / 1000.0
     }
 
+    /// How far ahead the run is known, in milliseconds.
+    pub fn known_until_ms(&self) -> f64 {
+        self.session.known_until().0 as f64 / 1000.0
+    }
+
     /// Whether no event is left before the scenario's end.
     pub fn finished(&self) -> bool {
         self.session.finished()
@@ -168,7 +214,17 @@ impl Explorer {
 
     /// How many actions were injected from the page.
     pub fn injected(&self) -> u32 {
-        self.session.injected() as u32
+        self.session.injections().len() as u32
+    }
+
+    /// The injected actions as JSON, for the share link.
+    pub fn injections_json(&self) -> String {
+        to_json(&self.session.injections())
+    }
+
+    /// The scenario file of this run, injected actions included: `kafkasim run` of it replays the run.
+    pub fn scenario_text(&self) -> String {
+        self.session.scenario_text()
     }
 
     /// The cluster now: `kafkasim::view::view` as JSON.
@@ -176,10 +232,73 @@ impl Explorer {
         to_json(&kafkasim::view::view(self.session.world()))
     }
 
+    /// The view as the page draws it: without the internal topics' partitions unless `internal` (fifty
+    /// `__consumer_offsets` partitions would double what every frame serialises), without the epoch caches, and
+    /// without per-partition positions and committed offsets unless `offsets` (a lag table is open); plus
+    /// `hidden_internal`, how many partitions were left out.
+    pub fn page_view_json(&self, internal: bool, offsets: bool) -> String {
+        let mut view = kafkasim::view::view(self.session.world());
+        if !offsets {
+            // Positions and committed offsets per partition feed only the lag tables; with three groups reading
+            // 300 partitions they are most of the view.
+            for c in &mut view.consumers {
+                c.partitions.clear();
+            }
+            for g in &mut view.groups {
+                g.offsets.clear();
+                // The page draws what each client owns; the coordinator's copy of the assignment is the same
+                // list again.
+                for m in &mut g.members {
+                    m.assignment.clear();
+                }
+            }
+        }
+        let before = view.partitions.len();
+        if !internal {
+            view.partitions.retain(|p| !p.internal);
+        }
+        // The page does not draw the leader-epoch caches; leaving them out makes every frame's JSON smaller.
+        for r in view.partitions.iter_mut().flat_map(|p| p.replicas.iter_mut()) {
+            r.epoch_cache.clear();
+        }
+        #[derive(serde::Serialize)]
+        struct PageView {
+            #[serde(flatten)]
+            view: kafkasim::view::ClusterView,
+            hidden_internal: usize,
+        }
+        let hidden_internal = before - view.partitions.len();
+        to_json(&PageView { view, hidden_internal })
+    }
+
     /// The readable trace events at or after position `from_index` of the trace, as a JSON array of
-    /// `{index, at, at_us, step, type, text}`. Continue from `trace_len()` next time.
+    /// `{index, at, at_us, step, type, text, mark?}`. Continue from `trace_len()` next time.
     pub fn events_json(&self, from_index: u32) -> String {
         to_json(&self.session.events_from(from_index as usize))
+    }
+
+    /// The timeline's markers (interesting events of the whole known run) from trace position `from_index`, as
+    /// `{index, step, at_us, class, type, text}`. Continue from `known_trace_len()` next time.
+    pub fn markers_json(&self, from_index: u32) -> String {
+        to_json(&self.session.markers_from(from_index as usize))
+    }
+
+    /// The length of the longest known trace (the markers' cursor).
+    pub fn known_trace_len(&self) -> u32 {
+        self.session.known_trace_len() as u32
+    }
+
+    /// The last `limit` messages up to now, oldest first, as `{index, step, at_us, from, to, kind, summary,
+    /// dropped?}`; replication fetches, heartbeats and metadata only when asked for.
+    pub fn messages_json(&self, limit: u32, replication: bool, heartbeats: bool, metadata: bool) -> String {
+        let filter = MessageFilter { replication, heartbeats, metadata };
+        to_json(&self.session.messages(limit as usize, filter))
+    }
+
+    /// Every invariant checker with its first violation so far, as `[{name, violation?: {message, step,
+    /// at_us}}]`.
+    pub fn checkers_json(&self) -> String {
+        to_json(&self.session.checkers())
     }
 
     /// The number of trace events (readable or not) so far.
@@ -203,12 +322,17 @@ impl Explorer {
         to_json(&self.session.summary())
     }
 
-    /// Injects a fault now: `{"action": "crash" | "restart" | "pause" | "resume" | "isolate", "broker": N}` or
-    /// `{"action": "heal"}`. A bad request comes back as an error message.
-    pub fn inject(&mut self, action_json: &str) -> Result<(), JsError> {
+    /// Injects an action at the next whole millisecond and runs to just after it: `{"action": "crash" |
+    /// "restart" | "isolate", "broker": N}`, `{"action": "pause" | "resume", "broker": N}` or `"node": NAME`,
+    /// `{"action": "cut", "from": NAME, "to": NAME, "one_way": bool}`, `{"action": "heal"}`,
+    /// `{"action": "add_consumer", "like": NAME}`, `{"action": "start_consumer" | "stop_consumer" |
+    /// "crash_consumer" | "restart_consumer", "consumer": NAME}`, `{"action": "create_partitions", "topic": NAME,
+    /// "partitions": N}`. Returns `{at_ms, injection, warning?}` as JSON; a bad request is an error message.
+    pub fn inject(&mut self, action_json: &str) -> Result<String, JsError> {
         let request: InjectRequest = serde_json::from_str(action_json)
             .map_err(|e| JsError::new(&format!("bad action {action_json}: {e}")))?;
-        self.session.inject(request).map_err(|e| JsError::new(&e))
+        let outcome = self.session.inject(request).map_err(|e| JsError::new(&e))?;
+        Ok(to_json(&outcome))
     }
 
     /// Panics on purpose, so the tests can check that a panic shows the error panel.

@@ -2,9 +2,10 @@
 //!
 //! - `build` installs what the browser page needs where it is missing (the wasm32 target, and the wasm-bindgen
 //!   CLI at exactly the version of the `wasm-bindgen` crate in `Cargo.lock`, into `$HOME/.cache/kafkasim-tools`
-//!   so that a fresh clone on the same machine reuses it), builds the `kafkasim` CLI and the wasm in release mode,
-//!   and assembles `dist/`: the page (`web/www/`), the wasm-bindgen output (`dist/pkg/`) and every scenario in
-//!   `scenarios/` as `dist/scenarios.json`. A `dist/book/` built by someone else is left alone.
+//!   so that a fresh clone on the same machine reuses it), builds the `kafkasim` CLI in release mode and the wasm
+//!   with the size-optimised `wasm-release` profile, shrinks it with `wasm-opt -Oz` (npm's binaryen, also in the
+//!   tools folder), and assembles `dist/`: the page (`web/www/`), the wasm-bindgen output (`dist/pkg/`) and every
+//!   scenario in `scenarios/` as `dist/scenarios.json`. A `dist/book/` built by someone else is left alone.
 //! - `serve` builds, then runs `kafkasim serve` on `dist/` (extra arguments, e.g. `--port 9000`, go to it).
 //! - `test` runs every check CI runs: rustfmt, clippy with warnings denied, every test of the workspace, and then
 //!   the browser tests (`test-web`).
@@ -138,10 +139,16 @@ fn build(root: &Path) -> Result<(), String> {
     run(root, "rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     let version = wasm_bindgen_version(root)?;
     let wasm_bindgen = ensure_wasm_bindgen(root, &version)?;
-    run(root, &cargo(), &["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "kafkasim-web"])?;
+    // The `wasm-release` profile (workspace Cargo.toml): optimised for size, with LTO.
+    let profile = "wasm-release";
+    run(
+        root,
+        &cargo(),
+        &["build", "--profile", profile, "--target", "wasm32-unknown-unknown", "-p", "kafkasim-web"],
+    )?;
     let dist = root.join("dist");
     clean_dist(&dist)?;
-    let wasm = target_dir(root).join("wasm32-unknown-unknown/release/kafkasim_web.wasm");
+    let wasm = target_dir(root).join(format!("wasm32-unknown-unknown/{profile}/kafkasim_web.wasm"));
     run_cmd(
         Command::new(&wasm_bindgen)
             .args(["--target", "web", "--no-typescript", "--out-dir"])
@@ -149,13 +156,92 @@ fn build(root: &Path) -> Result<(), String> {
             .arg(&wasm)
             .current_dir(root),
     )?;
+    let bundle = dist.join("pkg/kafkasim_web_bg.wasm");
+    optimise_wasm(root, &bundle)?;
     copy_page(&root.join("web/www"), &dist)?;
     write_scenarios(&root.join("scenarios"), &dist.join("scenarios.json"))?;
     build_book(root, &dist)?;
-    let bundle = dist.join("pkg/kafkasim_web_bg.wasm");
     let size = std::fs::metadata(&bundle).map_err(|e| format!("{}: {e}", bundle.display()))?.len();
-    eprintln!("built {} ({} KiB of wasm); serve it with `cargo xtask serve`", dist.display(), size / 1024);
+    let gzipped = gzipped_size(&bundle).map_or("?".to_string(), |g| format!("{} KiB", g / 1024));
+    eprintln!(
+        "built {} ({} KiB of wasm, {gzipped} gzipped); serve it with `cargo xtask serve`",
+        dist.display(),
+        size / 1024
+    );
     Ok(())
+}
+
+// ---------- wasm-opt ----------
+
+/// The binaryen release whose `wasm-opt` shrinks the bundle. From npm: Debian's binaryen (v108) writes wasm that
+/// Chromium rejects (see `shared/reference/toolchain.md`).
+const BINARYEN_VERSION: &str = "132";
+
+/// Runs `wasm-opt -Oz` on the bundle in place (binaryen from npm, installed into the tools folder). The result is
+/// cached by the input's hash, because `-Oz` takes a minute and the input only changes with the Rust code. When
+/// npm is not there, the bundle stays as it is (larger, equally correct) and a line says so.
+fn optimise_wasm(root: &Path, bundle: &Path) -> Result<(), String> {
+    let Some(wasm_opt) = ensure_wasm_opt(root)? else {
+        eprintln!("npm is not installed: skipping wasm-opt (the bundle is larger but works)");
+        return Ok(());
+    };
+    let input = std::fs::read(bundle).map_err(|e| format!("{}: {e}", bundle.display()))?;
+    let cache = target_dir(root).join("wasm-opt-cache");
+    let cached = cache.join(format!("{:016x}-{BINARYEN_VERSION}.wasm", fnv1a(&input)));
+    if !cached.exists() {
+        std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+        let partial = cache.join("partial.wasm");
+        run_cmd(
+            Command::new(&wasm_opt)
+                .arg("-Oz")
+                // The features rustc's wasm32 target uses by default; wasm-opt must accept them.
+                .args(["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext"])
+                .args(["--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
+                .args(["--strip-debug", "--strip-producers", "-o"])
+                .arg(&partial)
+                .arg(bundle)
+                .current_dir(root),
+        )?;
+        std::fs::rename(&partial, &cached).map_err(|e| format!("{}: {e}", cached.display()))?;
+    }
+    std::fs::copy(&cached, bundle).map_err(|e| format!("{}: {e}", bundle.display()))?;
+    Ok(())
+}
+
+/// `wasm-opt` from npm's `binaryen` at `BINARYEN_VERSION`, installed into the tools folder unless it is there;
+/// `None` without npm.
+fn ensure_wasm_opt(root: &Path) -> Result<Option<PathBuf>, String> {
+    let dir = tools_dir()?.join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = dir.join("node_modules/.bin/wasm-opt");
+    let version = Command::new(&bin).arg("--version").output().ok().filter(|o| o.status.success());
+    if version
+        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("version {BINARYEN_VERSION}")))
+    {
+        return Ok(Some(bin));
+    }
+    if !succeeds(Command::new("npm").arg("--version")) {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    run_cmd(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+            .arg(&dir)
+            .arg(format!("binaryen@{BINARYEN_VERSION}"))
+            .current_dir(root),
+    )?;
+    Ok(Some(bin))
+}
+
+/// The gzipped size of a file (what a static host that compresses sends), from the `gzip` tool if present.
+fn gzipped_size(path: &Path) -> Option<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+/// 64-bit FNV-1a, for the wasm-opt cache key (xtask has no dependencies).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The exact version of the `wasm-bindgen` crate in `Cargo.lock`: the CLI must be the same number.
@@ -357,7 +443,7 @@ fn test_web(root: &Path) -> Result<(), String> {
         .env("KAFKASIM_URL", &server.url)
         .env("KAFKASIM_BIN", &bin)
         .env("KAFKASIM_ROOT", root)
-        .env("KAFKASIM_SCREENSHOTS", target.join("screenshots"))
+        .env("KAFKASIM_SCREENSHOTS", target.join("web-screenshots"))
         .env("CHROMIUM", CHROMIUM)
         .status()
         .map_err(|e| format!("cannot start node: {e}"))?;
@@ -367,7 +453,7 @@ fn test_web(root: &Path) -> Result<(), String> {
     } else {
         Err(format!(
             "the browser tests failed ({status}); screenshots are in {}",
-            target.join("screenshots").display()
+            target.join("web-screenshots").display()
         ))
     }
 }

@@ -108,7 +108,7 @@ impl Checkers {
             Box::new(leader_in_isr::LeaderInIsr),
             Box::new(hw_monotonic::HwMonotonic::default()),
             Box::new(one_leader_per_epoch::OneLeaderPerEpoch::default()),
-            Box::new(strong_isr::StrongIsr),
+            Box::new(strong_isr::StrongIsr::default()),
             Box::new(one_owner::OneOwnerPerPartition),
             Box::new(in_order::InOrderPerPartition::default()),
             Box::new(committed_processed::CommittedWereProcessed::default()),

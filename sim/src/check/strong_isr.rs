@@ -2,16 +2,20 @@
 //! believes it leads a partition (zombies included) is on every member of the controller's ISR.
 //! Partitions with an unclean election or a lost log tail are exempt.
 
-use super::{partitions, Checker};
-use crate::engine::trace::TraceEvent;
+use super::{lossy_partitions, partitions, Checker};
+use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::world::{BrokerSlot, World};
 
 /// The checker's name.
 pub const NAME: &str = "strong-isr";
 
-/// Stateless; checks the last few records below each presumed leader's HW so that it stays cheap.
-#[derive(Clone)]
-pub struct StrongIsr;
+/// Checks the last few records below each presumed leader's HW so that it stays cheap. It remembers the
+/// elections and tail losses it has seen (as `ReplicasAgree` does) instead of rescanning the whole trace on
+/// every step, which made long runs quadratic.
+#[derive(Clone, Default)]
+pub struct StrongIsr {
+    elections: Vec<TraceEvent>,
+}
 
 /// How many offsets below a leader's HW are compared on each step.
 const WINDOW: i64 = 64;
@@ -29,7 +33,12 @@ impl Checker for StrongIsr {
         if new.is_empty() {
             return None;
         }
-        let unclean = super::lossy_partitions(world.trace().events());
+        self.elections.extend(
+            new.iter()
+                .filter(|e| matches!(e.kind, TraceKind::LeaderElected { .. } | TraceKind::LogTailLost { .. }))
+                .cloned(),
+        );
+        let unclean = lossy_partitions(&self.elections);
         for (tp, name, _, isr) in partitions(world) {
             if unclean.contains(&name) {
                 continue;

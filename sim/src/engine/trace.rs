@@ -481,6 +481,25 @@ pub struct TraceEvent {
     pub kind: TraceKind,
 }
 
+/// A point of a trace: its length and the hash of the events before it (see [`Trace::rewind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceMark {
+    len: usize,
+    hash: u64,
+}
+
+impl TraceMark {
+    /// The number of events before this point.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no event comes before it.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// The recorded trace with a running hash of its JSON Lines.
 #[derive(Clone, Debug)]
 pub struct Trace {
@@ -517,6 +536,32 @@ impl Trace {
     /// The events so far.
     pub fn events(&self) -> &[TraceEvent] {
         &self.events
+    }
+
+    /// Where the trace is now: its length and hash, to [`Trace::rewind`] to later.
+    pub fn mark(&self) -> TraceMark {
+        TraceMark { len: self.events.len(), hash: self.hash }
+    }
+
+    /// Goes back to `mark`, which this trace passed earlier (the explorer restores a checkpoint taken there and
+    /// keeps the one trace instead of a copy per checkpoint). Unlike [`Trace::truncate`] it does not re-hash the
+    /// events it keeps, so it costs nothing however long the run was.
+    pub fn rewind(&mut self, mark: TraceMark) {
+        assert!(mark.len <= self.events.len(), "a trace can only rewind to a point it has passed");
+        self.events.truncate(mark.len);
+        self.hash = mark.hash;
+    }
+
+    /// Extends this trace up to `mark` of `longer`, a trace of the same run that this one is a prefix of (the
+    /// explorer moves a world restored from a checkpoint forward without replaying what another copy of the run
+    /// already recorded). Copies only the missing events and takes the hash from the mark.
+    pub fn catch_up(&mut self, longer: &Trace, mark: TraceMark) {
+        assert!(
+            self.events.len() <= mark.len && mark.len <= longer.events.len(),
+            "catch_up needs a prefix of the longer trace and a mark within it"
+        );
+        self.events.extend_from_slice(&longer.events[self.events.len()..mark.len]);
+        self.hash = mark.hash;
     }
 
     /// Forgets events after `len` (used when the explorer rewinds to a checkpoint). The hash is recomputed.
@@ -572,6 +617,31 @@ mod tests {
         let before = t1.hash_hex();
         t1.truncate(2);
         assert_eq!(t1.hash_hex(), before, "recomputing gives the same hash");
+    }
+
+    #[test]
+    fn rewinding_to_a_mark_restores_length_and_hash() {
+        let note = |step, text: &str| TraceEvent {
+            step,
+            at: SimTime(step),
+            kind: TraceKind::Note { text: text.into() },
+        };
+        let mut t = Trace::new(TraceLevel::Full);
+        t.record(note(1, "a"));
+        let mark = t.mark();
+        let hash_at_mark = t.hash_hex();
+        t.record(note(2, "b"));
+        t.record(note(3, "c"));
+        t.rewind(mark);
+        assert_eq!((t.events().len(), t.hash_hex()), (1, hash_at_mark.clone()));
+        let mut recomputed = t.clone();
+        recomputed.truncate(1);
+        assert_eq!(recomputed.hash_hex(), hash_at_mark, "the kept hash is the hash of the kept events");
+        t.record(note(2, "b"));
+        let end = t.mark();
+        let mut short = Trace::new(TraceLevel::Full);
+        short.catch_up(&t, end);
+        assert_eq!((short.events(), short.hash_hex()), (t.events(), t.hash_hex()), "caught up from empty");
     }
 
     #[test]

@@ -153,6 +153,12 @@ impl World {
         &self.trace
     }
 
+    /// Swaps the trace for `trace` and returns the old one. The explorer's checkpoints are clones of a world
+    /// whose trace was swapped out for an empty one, so that each checkpoint does not copy the whole trace.
+    pub fn replace_trace(&mut self, trace: Trace) -> Trace {
+        std::mem::replace(&mut self.trace, trace)
+    }
+
     /// Adds a broker that is part of the cluster from the start (registered, unfenced).
     pub fn add_broker(&mut self, id: BrokerId, rack: Option<String>) {
         self.controller.bootstrap_broker(id, rack.clone(), 1);
