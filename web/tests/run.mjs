@@ -456,8 +456,13 @@ async function timelineTests(page) {
     await shot(page, 'help-1280x800.png');
     await page.keyboard.press('Escape');
     assert(!(await page.locator('#help').isVisible()), 'Escape did not close the help');
+    await page.waitForFunction(() => !document.getElementById('help').open);
     await page.locator('body').press('Space');
-    assert(await page.locator('#play').getAttribute('aria-pressed') === 'true', 'Space does not play');
+    const played = await page
+      .waitForFunction(() => document.getElementById('play').getAttribute('aria-pressed') === 'true', null, { timeout: 2_000 })
+      .then(() => true, () => false);
+    const focus = await page.evaluate(() => `${document.activeElement?.tagName}#${document.activeElement?.id}`);
+    assert(played, `Space does not play (focus on ${focus}, play button "${await text(page, '#play')}")`);
     await page.locator('body').press('Space');
   });
 
