@@ -20,7 +20,7 @@ import { measureVisibleCards, renderBrokerActions, renderBrokers, renderPartitio
 import { ownersOf, renderConsumerActions, renderGroups } from './groups.js';
 import { renderNetwork } from './network.js';
 import { renderMessages } from './messages.js';
-import { BOOK, Log, Markers, PLANNED_CHAPTERS, markerLegend, renderCheckers } from './timeline.js';
+import { BOOK, Log, Markers, markerLegend, renderCheckers } from './timeline.js';
 
 /** Simulated milliseconds per animation frame at 1×: real time at 60 frames per second. */
 const MS_PER_FRAME_AT_1X = 1000 / 60;
@@ -879,7 +879,7 @@ globalThis.kafkasimTestHooks = {
     render();
     return state.explorer.steps();
   },
-  bookLinks: () => ({ links: BOOK, planned: PLANNED_CHAPTERS }),
+  bookLinks: () => ({ links: BOOK }),
   markers: () => markers.list.map((m) => ({ ...m })),
   formatUs,
 };

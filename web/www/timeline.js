@@ -20,9 +20,6 @@ export const MARKS = {
 
 // ---------- book links ----------
 
-/** Chapters that exist in book/src today, and the group chapters that are planned (linked already). */
-export const PLANNED_CHAPTERS = ['consumer-groups.html', 'committing-offsets.html', 'fetching.html', 'rebalancing.html'];
-
 const ELECTION = 'leader-election.html';
 /** Trace kind → the book page (and section) that explains it. */
 export const BOOK = {
@@ -44,27 +41,27 @@ export const BOOK = {
   ProduceRetry: 'producing.html#retries-and-timeouts',
   Admin: 'topics-partitions-keys.html',
   Violation: 'how-the-simulator-works.html#determinism',
-  RebalanceStarted: 'rebalancing.html',
-  JoinCompleted: 'rebalancing.html',
-  GroupStable: 'rebalancing.html',
-  PartitionsAssigned: 'rebalancing.html',
-  PartitionsRevoked: 'rebalancing.html',
-  MemberRemoved: 'rebalancing.html',
-  StaticMemberReplaced: 'rebalancing.html',
+  RebalanceStarted: 'rebalancing.html#what-starts-a-rebalance',
+  JoinCompleted: 'rebalancing.html#joining-step-by-step',
+  GroupStable: 'rebalancing.html#joining-step-by-step',
+  PartitionsAssigned: 'rebalancing.html#eager-and-cooperative-rebalancing',
+  PartitionsRevoked: 'rebalancing.html#eager-and-cooperative-rebalancing',
+  MemberRemoved: 'rebalancing.html#session-timeout-vs-maxpollintervalms',
+  StaticMemberReplaced: 'rebalancing.html#static-membership',
   CoordinatorFound: 'consumer-groups.html',
   ConsumerCrashed: 'consumer-groups.html',
   ConsumerNote: 'client-configuration.html#consumer',
   Seeked: 'fetching.html',
   GroupEmpty: 'consumer-groups.html',
-  CoordinatorLoaded: 'consumer-groups.html',
-  CoordinatorUnloaded: 'consumer-groups.html',
+  CoordinatorLoaded: 'failure-stories.html#the-group-coordinators-broker-dies',
+  CoordinatorUnloaded: 'failure-stories.html#the-group-coordinators-broker-dies',
   ConsumerLeft: 'consumer-groups.html',
   ConsumerError: 'consumer-groups.html',
   OffsetsCommitted: 'committing-offsets.html',
-  OffsetsExpired: 'committing-offsets.html',
+  OffsetsExpired: 'committing-offsets.html#moving-a-groups-committed-offsets',
   CommitFailed: 'committing-offsets.html',
-  Consumed: 'fetching.html',
-  OffsetReset: 'fetching.html',
+  Consumed: 'fetching.html#the-long-poll',
+  OffsetReset: 'committing-offsets.html#autooffsetreset-only-decides-where-a-group-starts',
 };
 
 /** The book link for a log line: elections link to the section of their kind. */

@@ -116,8 +116,9 @@ impl Consumer {
             }
         }
         if now.since(self.last_heartbeat_ok) >= self.config.session_timeout_ms * 1000 {
-            // Client side only: the coordinator is marked unknown; the member does not leave.
-            self.coordinator_unknown(now);
+            // Client side only: the coordinator is marked unknown; the member does not leave. The thread looks it
+            // up again at once and backs off only after that lookup ([AC]:1480-1581).
+            self.coordinator = None;
         }
         let Some(coordinator) = self.coordinator else {
             // The heartbeat thread looks the coordinator up itself, not only the next poll() ([AC]:1480-1581).
