@@ -79,23 +79,31 @@ function htmlFiles(dir) {
   return out;
 }
 
-/** Relative links (href, src) in one built page that do not resolve to a file under `dist`. */
+/** Whether a built page has an element with this id (a section heading, mostly). */
+function hasAnchor(page, anchor) {
+  const html = readFileSync(page, 'utf8');
+  return html.includes(`id="${anchor}"`) || html.includes(`name="${anchor}"`);
+}
+
+/** Relative links (href, src, and #section links) in one built page that do not resolve to a file under `dist`. */
 function brokenLinks(dist, page) {
   const html = readFileSync(page, 'utf8');
   const broken = [];
   for (const m of html.matchAll(/\s(?:href|src)="([^"]*)"/g)) {
     const raw = m[1].replace(/&amp;/g, '&');
-    if (raw === '' || raw.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.startsWith('//')) continue;
+    if (raw === '' || /^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.startsWith('//')) continue;
     const path = decodeURIComponent(raw.split('#')[0].split('?')[0]);
-    let target = path.startsWith('/') ? join(dist, path) : normalize(join(dirname(page), path));
+    const anchor = raw.includes('#') ? decodeURIComponent(raw.slice(raw.indexOf('#') + 1)) : '';
+    let target = path === '' ? page : path.startsWith('/') ? join(dist, path) : normalize(join(dirname(page), path));
     if (relative(dist, target).startsWith('..')) {
       broken.push(`${raw} (outside the site)`);
       continue;
     }
-    if (path === '' || path.endsWith('/') || (existsSync(target) && statSync(target).isDirectory())) {
+    if (path.endsWith('/') || (path !== '' && existsSync(target) && statSync(target).isDirectory())) {
       target = join(target, 'index.html');
     }
     if (!existsSync(target)) broken.push(raw);
+    else if (anchor !== '' && target.endsWith('.html') && !hasAnchor(target, anchor)) broken.push(`${raw} (no such section)`);
   }
   return broken;
 }
