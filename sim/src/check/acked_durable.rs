@@ -1,7 +1,8 @@
 //! No acknowledged write is lost where the configuration promises durability: a record acknowledged with
 //! acks=all is on every in-sync replica, so any leader the controller elects cleanly has it at the same offset
 //! (`docs/design.html` "Replicated Logs"; Jepsen's *lost write*). Partitions that had an unclean election are
-//! exempt from then on — losing data there is the documented price of availability.
+//! exempt from then on — losing data there is the documented price of availability. Records below the leader's log
+//! start offset were deleted on purpose (DeleteRecords, retention) and are not lost.
 
 use super::{partitions, unclean_partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
@@ -67,7 +68,8 @@ impl Checker for AckedDurable {
             if !p.is_leader() {
                 continue;
             }
-            for (offset, id) in acked {
+            let start = p.log.log_start_offset();
+            for (offset, id) in acked.iter().filter(|(o, _)| *o >= start) {
                 let present = p.log.record_at(*offset).is_some_and(|(_, r)| r.id == *id);
                 if !present {
                     return Some(format!(
@@ -123,7 +125,8 @@ fn record_survives(world: &World, partition: &str, offset: Option<Offset>, id: R
         world.broker_logs(b).into_iter().any(|(t, log)| {
             t == *tp
                 && match offset {
-                    Some(o) => log.record_at(o).is_some_and(|(_, r)| r.id == id),
+                    // Below the log start offset: deleted on purpose (DeleteRecords, retention), not lost.
+                    Some(o) => o < log.log_start_offset() || log.record_at(o).is_some_and(|(_, r)| r.id == id),
                     None => log.records().any(|(_, _, r)| r.id == id),
                 }
         })

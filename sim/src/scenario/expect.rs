@@ -334,6 +334,8 @@ pub fn check_history(world: &World, check: &Check, checks: &CheckReport) -> Verd
             let actual = !losses.is_empty();
             let detail = if losses.is_empty() {
                 "no acknowledged record is missing".to_string()
+            } else if losses.len() > 5 {
+                format!("{}; and {} more", losses[..5].join("; "), losses.len() - 5)
             } else {
                 losses.join("; ")
             };
