@@ -126,7 +126,9 @@ fn record_survives(world: &World, partition: &str, offset: Option<Offset>, id: R
             t == *tp
                 && match offset {
                     // Below the log start offset: deleted on purpose (DeleteRecords, retention), not lost.
-                    Some(o) => o < log.log_start_offset() || log.record_at(o).is_some_and(|(_, r)| r.id == id),
+                    Some(o) => {
+                        o < log.log_start_offset() || log.record_at(o).is_some_and(|(_, r)| r.id == id)
+                    }
                     None => log.records().any(|(_, _, r)| r.id == id),
                 }
         })

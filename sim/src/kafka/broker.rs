@@ -295,6 +295,9 @@ impl Broker {
                 leader: meta.leader,
                 leader_epoch: meta.leader_epoch,
             });
+            if self.fetch_settings.pre_kip101 {
+                super::fetcher::truncate_to_high_watermark(me, p, out);
+            }
         } else if meta.leader_epoch == p.leader_epoch {
             p.update_isr(meta.partition_epoch, meta.isr.clone());
             p.replicas = meta.replicas.clone();

@@ -102,6 +102,12 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
     int("group.min.session.timeout.ms", 6000, 0, MAX, "smallest session.timeout.ms a member may ask for"),
     int("group.max.session.timeout.ms", 1800000, 0, MAX, "largest session.timeout.ms a member may ask for"),
     int("group.max.size", MAX, 1, MAX, "members a classic group admits"),
+    boolean(
+        "kafkasim.pre.kip101.truncation",
+        false,
+        "not a Kafka setting: replicate as Kafka did before 0.11 (KIP-101), for teaching; a new follower \
+         truncates to its high watermark and fetches without leader epochs",
+    ),
 ];
 
 /// Topic configs (dynamic: IncrementalAlterConfigs changes them at once). `broker` names the broker default.

@@ -48,6 +48,9 @@ pub(crate) struct FetchSettings {
     pub(crate) replica_fetch_backoff_ms: u64,
     /// `fetch.max.bytes`, the cap on a consumer's fetch response.
     pub(crate) fetch_max_bytes: u32,
+    /// `kafkasim.pre.kip101.truncation`: followers send no last fetched epoch, so leaders never answer with a
+    /// diverging epoch, and a new follower truncates to its high watermark (Kafka before 0.11).
+    pub(crate) pre_kip101: bool,
 }
 
 impl FetchSettings {
@@ -59,6 +62,7 @@ impl FetchSettings {
             replica_socket_timeout_ms: config.ms("replica.socket.timeout.ms"),
             replica_fetch_backoff_ms: config.ms("replica.fetch.backoff.ms"),
             fetch_max_bytes: config.get("fetch.max.bytes").clamp(0, i64::from(u32::MAX)) as u32,
+            pre_kip101: config.flag("kafkasim.pre.kip101.truncation"),
         }
     }
 }
@@ -109,7 +113,7 @@ impl Broker {
             r.partitions.push(FetchPartition {
                 tp: p.tp,
                 fetch_offset: p.log.log_end_offset(),
-                last_fetched_epoch: p.log.latest_epoch(),
+                last_fetched_epoch: if settings.pre_kip101 { None } else { p.log.latest_epoch() },
                 current_leader_epoch: p.leader_epoch,
             });
         }
@@ -271,6 +275,13 @@ fn truncate_on_divergence(me: BrokerId, p: &mut Partition, leader: EpochEndOffse
         leader.epoch, leader.end_offset
     );
     truncate(me, p, target, &reason, out);
+}
+
+/// Kafka before 0.11 (`kafkasim.pre.kip101.truncation`): a replica that becomes a follower truncates its log to
+/// its own high watermark, the rule KIP-101 replaced because that offset can be wrong both ways.
+pub(crate) fn truncate_to_high_watermark(me: BrokerId, p: &mut Partition, out: &mut Effects) {
+    let to = p.log.high_watermark();
+    truncate(me, p, to, "pre-KIP-101 rule: a new follower truncates to its own high watermark", out);
 }
 
 fn truncate(me: BrokerId, p: &mut Partition, to: Offset, reason: &str, out: &mut Effects) {
