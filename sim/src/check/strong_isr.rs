@@ -50,8 +50,7 @@ impl Checker for StrongIsr {
                 };
                 let hw = lp.log.high_watermark();
                 for member in &isr {
-                    let logs = world.broker_logs(*member);
-                    let Some((_, log)) = logs.iter().find(|(t, _)| *t == tp) else {
+                    let Some(log) = world.broker_log(*member, tp) else {
                         continue;
                     };
                     for o in (hw - WINDOW).max(log.log_start_offset()).max(lp.log.log_start_offset())..hw {

@@ -694,6 +694,15 @@ impl World {
         }
     }
 
+    /// One partition's log on a broker whether it runs or not, without collecting the broker's other logs (the
+    /// checkers ask this for every ISR member of every partition after every step).
+    pub fn broker_log(&self, id: BrokerId, tp: crate::kafka::types::Tp) -> Option<&crate::kafka::log::Log> {
+        match self.brokers.get(&id)? {
+            BrokerSlot::Up(b) => b.partitions.get(&tp).map(|p| &p.log),
+            BrokerSlot::Down { storage, .. } => storage.logs.get(&tp).map(|(_, l)| l),
+        }
+    }
+
     /// The producer with this id.
     pub fn producer(&self, id: ClientId) -> Option<&Producer> {
         match self.clients.get(id.0 as usize) {
