@@ -171,8 +171,7 @@ pub fn view(world: &World) -> ClusterView {
                 .replicas
                 .iter()
                 .map(|b| {
-                    let logs = world.broker_logs(*b);
-                    let log = logs.iter().find(|(t, _)| *t == tp).map(|(_, l)| *l);
+                    let log = world.broker_log(*b, tp);
                     let believes_leader =
                         world.broker(*b).and_then(|br| br.partitions.get(&tp)).is_some_and(|r| r.is_leader());
                     let role = if world.broker(*b).is_none() {

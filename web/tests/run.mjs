@@ -558,21 +558,28 @@ async function performanceTests(page) {
     await page.click('#play');
     await page.mouse.move(5, 795);
     await page.waitForTimeout(500);
-    await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
-    const m0 = await metrics();
-    await page.waitForTimeout(5000);
-    const m1 = await metrics();
-    const frames = await page.evaluate(() => globalThis.kafkasimTestHooks.frames());
-    const parts = await page.evaluate(() => globalThis.kafkasimTestHooks.profile());
+    // Two 5-second windows, the better one counts (as the speed test takes the best of three): a VM's stolen or
+    // throttled CPU shows up even in thread time.
+    const windows = [];
+    for (let i = 0; i < 2; i++) {
+      await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
+      const m0 = await metrics();
+      await page.waitForTimeout(5000);
+      const m1 = await metrics();
+      const frames = await page.evaluate(() => globalThis.kafkasimTestHooks.frames());
+      const parts = await page.evaluate(() => globalThis.kafkasimTestHooks.profile());
+      const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
+      const intervals = frames.intervals.slice(1);
+      const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
+      console.log(`    measured: ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
+        + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
+        + `page work ${(frames.sum / frames.count).toFixed(1)} ms per frame; drawing, ms per frame: `
+        + Object.entries(parts).map(([k, v]) => `${k} ${(v / frames.count).toFixed(2)}`).join(', '));
+      windows.push(cpuPerFrame);
+    }
     await page.click('#play');
     await cdp.detach();
-    const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
-    const intervals = frames.intervals.slice(1);
-    const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
-    console.log(`    measured: ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
-      + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
-      + `page work ${(frames.sum / frames.count).toFixed(1)} ms per frame; drawing, ms per frame: `
-      + Object.entries(parts).map(([k, v]) => `${k} ${(v / frames.count).toFixed(2)}`).join(', '));
+    const cpuPerFrame = Math.min(...windows);
     assert(cpuPerFrame <= 20, `each frame takes ${cpuPerFrame.toFixed(1)} ms of main-thread time: under 50 fps`);
     page.setDefaultTimeout(20_000);
   });

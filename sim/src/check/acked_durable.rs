@@ -122,15 +122,12 @@ fn record_survives(world: &World, partition: &str, offset: Option<Offset>, id: R
         None => world.brokers.keys().copied().collect(),
     };
     brokers.into_iter().any(|b| {
-        world.broker_logs(b).into_iter().any(|(t, log)| {
-            t == *tp
-                && match offset {
-                    // Below the log start offset: deleted on purpose (DeleteRecords, retention), not lost.
-                    Some(o) => {
-                        o < log.log_start_offset() || log.record_at(o).is_some_and(|(_, r)| r.id == id)
-                    }
-                    None => log.records().any(|(_, _, r)| r.id == id),
-                }
+        world.broker_log(b, *tp).is_some_and(|log| {
+            match offset {
+                // Below the log start offset: deleted on purpose (DeleteRecords, retention), not lost.
+                Some(o) => o < log.log_start_offset() || log.record_at(o).is_some_and(|(_, r)| r.id == id),
+                None => log.records().any(|(_, _, r)| r.id == id),
+            }
         })
     })
 }
