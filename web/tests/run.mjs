@@ -558,8 +558,10 @@ async function performanceTests(page) {
     await page.click('#play');
     await page.mouse.move(5, 795);
     await page.waitForTimeout(500);
-    // Two 5-second windows, the better one counts (as the speed test takes the best of three): a VM's stolen or
-    // throttled CPU shows up even in thread time.
+    // Two 5-second windows. The first, while the groups are still joining (900 chips in the "nobody" rows, the
+    // log and the replica bars moving), is the one asserted. The second covers the assignment (900 chips glide to
+    // their owners) and the consumers reading: it is reported, not asserted yet, because it does not meet 20 ms
+    // (19-28 ms a frame on the 2-core machine this was measured on; issue #4 stays open for it).
     const windows = [];
     for (let i = 0; i < 2; i++) {
       await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
@@ -571,7 +573,7 @@ async function performanceTests(page) {
       const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
       const intervals = frames.intervals.slice(1);
       const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
-      console.log(`    measured: ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
+      console.log(`    measured (${i === 0 ? 'groups joining, asserted' : 'assignment and reading, reported'}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
         + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
         + `page work ${(frames.sum / frames.count).toFixed(1)} ms per frame; drawing, ms per frame: `
         + Object.entries(parts).map(([k, v]) => `${k} ${(v / frames.count).toFixed(2)}`).join(', '));
@@ -579,7 +581,7 @@ async function performanceTests(page) {
     }
     await page.click('#play');
     await cdp.detach();
-    const cpuPerFrame = Math.min(...windows);
+    const cpuPerFrame = windows[0];
     assert(cpuPerFrame <= 20, `each frame takes ${cpuPerFrame.toFixed(1)} ms of main-thread time: under 50 fps`);
     page.setDefaultTimeout(20_000);
   });

@@ -267,11 +267,12 @@ function animate(moves) {
     const dx = from.left - to.left;
     const dy = from.top - to.top;
     if (Math.abs(dx) + Math.abs(dy) < 1) continue;
-    node.animate([
-      { transform: `translate(${dx}px, ${dy}px)`, boxShadow: '0 0 0 3px #1b1f24' },
-      { transform: 'none', boxShadow: '0 0 0 3px #1b1f24', offset: 0.85 },
-      { transform: 'none', boxShadow: 'none' },
-    ], { duration: 900, easing: 'ease-in-out' });
+    // Only the transform is animated, so the compositor moves the chips without a style or paint pass per frame
+    // (animating the ring as well cost 15 ms a frame when a big group's 300 chips moved at once); the ring is a
+    // class for the glide's duration.
+    node.classList.add('moving');
+    node.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }],
+      { duration: 900, easing: 'ease-in-out' }).finished.then(() => node.classList.remove('moving'), () => {});
   }
 }
 
