@@ -571,11 +571,13 @@ async function performanceTests(page) {
       const frames = await page.evaluate(() => globalThis.kafkasimTestHooks.frames());
       const parts = await page.evaluate(() => globalThis.kafkasimTestHooks.profile());
       const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
+      const perFrame = (k) => (((m1[k] - m0[k]) * 1000) / frames.count).toFixed(1);
       const intervals = frames.intervals.slice(1);
       const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
       console.log(`    measured (${i === 0 ? 'groups joining, asserted' : 'assignment and reading, reported'}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
         + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
-        + `page work ${(frames.sum / frames.count).toFixed(1)} ms per frame; drawing, ms per frame: `
+        + `page work ${(frames.sum / frames.count).toFixed(1)} ms, script ${perFrame('ScriptDuration')}, style `
+        + `${perFrame('RecalcStyleDuration')}, layout ${perFrame('LayoutDuration')} ms per frame; drawing, ms per frame: `
         + Object.entries(parts).map(([k, v]) => `${k} ${(v / frames.count).toFixed(2)}`).join(', '));
       windows.push(cpuPerFrame);
     }
