@@ -561,7 +561,7 @@ async function performanceTests(page) {
     // Two 5-second windows. The first, while the groups are still joining (900 chips in the "nobody" rows, the
     // log and the replica bars moving), is the one asserted. The second covers the assignment (900 chips glide to
     // their owners) and the consumers reading: it is reported, not asserted yet, because it does not meet 20 ms
-    // (19-28 ms a frame on the 2-core machine this was measured on; issue #4 stays open for it).
+    // (19-32 ms a frame on the 2-core machine this was measured on; issue #4 stays open for it).
     const windows = [];
     for (let i = 0; i < 2; i++) {
       await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
