@@ -39,13 +39,13 @@ impl Checker for ReplicasAgree {
                 let crate::engine::world::BrokerSlot::Up(b) = slot else {
                     continue;
                 };
+                let Some(p) = b.partitions.get(&tp) else { continue };
                 if !isr.contains(id) {
                     // Out of the ISR: it may disagree until it has truncated. Once it rejoins, its whole log is
                     // compared again (what agreed before may have diverged since).
                     self.checked.remove(&(*id, tp));
                     continue;
                 }
-                let Some(p) = b.partitions.get(&tp) else { continue };
                 let hw = p.log.high_watermark();
                 let from =
                     self.checked.get(&(*id, tp)).copied().unwrap_or(0).min(hw).max(p.log.log_start_offset());
