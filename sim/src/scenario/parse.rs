@@ -681,20 +681,8 @@ impl<'a> Builder<'a> {
             "seek" => {
                 let name = self.consumer_ref(s, names)?;
                 let topic = self.topic_ref(s, names)?;
-                let count = names.topics[&topic];
-                let partition = match &step.partition {
-                    Some(v) if (0..count as i64).contains(v.get_ref()) => *v.get_ref() as u32,
-                    Some(v) => {
-                        return self.err(
-                            v.span(),
-                            format!(
-                                "topic `{topic}` has partitions 0..{}, got {}",
-                                count.saturating_sub(1),
-                                v.get_ref()
-                            ),
-                            None,
-                        )
-                    }
+                let partition = match self.optional_partition(step, &topic, names)? {
+                    Some(p) => p,
                     None => return self.err(s.span(), "action `seek` needs `partition = N`", None),
                 };
                 let offset = match &step.offset {
@@ -721,27 +709,26 @@ impl<'a> Builder<'a> {
         self.known_name(g, &names.groups, "group")
     }
 
+    /// A step's optional `partition = N`, checked against the partitions `topic` has.
+    fn optional_partition(&self, step: &format::Step, topic: &str, names: &Names) -> Result<Option<u32>> {
+        let count = names.topics[topic];
+        match &step.partition {
+            None => Ok(None),
+            Some(v) if (0..count as i64).contains(v.get_ref()) => Ok(Some(*v.get_ref() as u32)),
+            Some(v) => self.err(
+                v.span(),
+                format!("topic `{topic}` has partitions 0..{}, got {}", count.saturating_sub(1), v.get_ref()),
+                None,
+            ),
+        }
+    }
+
     /// `reset_offsets`: `group`, `topic`, optional `partition`, and `offset = N` or `to = "earliest" | "latest"`.
     fn reset_offsets(&self, s: &Spanned<format::Step>, names: &Names) -> Result<AdminOp> {
         let step = s.get_ref();
         let group = self.group_ref(s, names)?;
         let topic = self.topic_ref(s, names)?;
-        let count = names.topics[&topic];
-        let partitions = match &step.partition {
-            Some(v) if (0..count as i64).contains(v.get_ref()) => vec![*v.get_ref() as u32],
-            Some(v) => {
-                return self.err(
-                    v.span(),
-                    format!(
-                        "topic `{topic}` has partitions 0..{}, got {}",
-                        count.saturating_sub(1),
-                        v.get_ref()
-                    ),
-                    None,
-                )
-            }
-            None => Vec::new(),
-        };
+        let partitions: Vec<u32> = self.optional_partition(step, &topic, names)?.into_iter().collect();
         let to =
             match (&step.offset, &step.to) {
                 (Some(o), None) if *o.get_ref() >= 0 => ResetTarget::Offset(*o.get_ref()),
@@ -936,22 +923,7 @@ impl<'a> Builder<'a> {
             );
         }
         let topic = self.topic_ref(s, names)?;
-        let partitions = names.topics[&topic];
-        let partition = match &step.partition {
-            Some(v) if !(0..partitions as i64).contains(v.get_ref()) => {
-                return self.err(
-                    v.span(),
-                    format!(
-                        "topic `{topic}` has partitions 0..{}, got {}",
-                        partitions.saturating_sub(1),
-                        v.get_ref()
-                    ),
-                    None,
-                )
-            }
-            Some(v) => Some(*v.get_ref() as u32),
-            None => None,
-        };
+        let partition = self.optional_partition(step, &topic, names)?;
         let count = step.count.as_ref().map_or(Ok(1), |c| self.positive(c, "count", 100_000_000))? as u64;
         let value_bytes =
             step.value_bytes.as_ref().map_or(Ok(100), |v| self.positive(v, "value_bytes", i32::MAX as i64))?
