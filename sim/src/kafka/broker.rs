@@ -804,10 +804,8 @@ impl Role {
 mod tests {
     use super::*;
     use crate::engine::trace::TraceLevel;
-    use crate::kafka::config::TopicConfig;
     use crate::kafka::log::{Batch, Record};
     use crate::kafka::messages::FetchPartition;
-    use crate::kafka::metadata::{BrokerMeta, PartitionMeta, TopicMeta};
     use crate::kafka::types::{ClientId, RecordId, TopicId};
 
     const TP: Tp = Tp { topic: TopicId(0), partition: 0 };
@@ -816,29 +814,7 @@ mod tests {
     fn leader() -> Broker {
         let mut b =
             Broker::new(BrokerId(1), None, 1, Rc::new(BrokerConfig::default()), BrokerStorage::default());
-        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
-        for id in 1..=3 {
-            image.brokers.insert(
-                BrokerId(id),
-                BrokerMeta { id: BrokerId(id), rack: None, fenced: false, shutting_down: false },
-            );
-        }
-        let replicas = vec![BrokerId(1), BrokerId(2), BrokerId(3)];
-        let partition = PartitionMeta {
-            replicas: replicas.clone(),
-            isr: replicas,
-            leader: Some(BrokerId(1)),
-            leader_epoch: 0,
-            partition_epoch: 0,
-            recovering: false,
-        };
-        let topic = TopicMeta {
-            id: TopicId(0),
-            name: "t".into(),
-            partitions: vec![partition],
-            config: TopicConfig::default(),
-        };
-        image.topics.insert(TopicId(0), topic);
+        let image = MetadataImage::test_topic(&[BrokerId(1), BrokerId(2), BrokerId(3)], 1);
         let mut out = Effects::new(TraceLevel::Summary);
         b.handle(
             SimTime::ZERO,
@@ -907,26 +883,7 @@ mod tests {
     fn sole_leader(partitions: u32) -> Broker {
         let mut b =
             Broker::new(BrokerId(1), None, 1, Rc::new(BrokerConfig::default()), BrokerStorage::default());
-        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
-        image.brokers.insert(
-            BrokerId(1),
-            BrokerMeta { id: BrokerId(1), rack: None, fenced: false, shutting_down: false },
-        );
-        let partition = PartitionMeta {
-            replicas: vec![BrokerId(1)],
-            isr: vec![BrokerId(1)],
-            leader: Some(BrokerId(1)),
-            leader_epoch: 0,
-            partition_epoch: 0,
-            recovering: false,
-        };
-        let topic = TopicMeta {
-            id: TopicId(0),
-            name: "t".into(),
-            partitions: vec![partition; partitions as usize],
-            config: TopicConfig::default(),
-        };
-        image.topics.insert(TopicId(0), topic);
+        let image = MetadataImage::test_topic(&[BrokerId(1)], partitions);
         let mut out = Effects::new(TraceLevel::Summary);
         b.handle(
             SimTime::ZERO,

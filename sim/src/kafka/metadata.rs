@@ -72,6 +72,34 @@ pub struct MetadataImage {
 }
 
 impl MetadataImage {
+    /// For unit tests: unfenced `replicas` and topic `t` (id 0) with `partitions` partitions, each replicated on
+    /// all of them, led by the first, every replica in the ISR.
+    #[cfg(test)]
+    pub(crate) fn test_topic(replicas: &[BrokerId], partitions: u32) -> Self {
+        let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
+        for id in replicas {
+            image
+                .brokers
+                .insert(*id, BrokerMeta { id: *id, rack: None, fenced: false, shutting_down: false });
+        }
+        let partition = PartitionMeta {
+            replicas: replicas.to_vec(),
+            isr: replicas.to_vec(),
+            leader: replicas.first().copied(),
+            leader_epoch: 0,
+            partition_epoch: 0,
+            recovering: false,
+        };
+        let topic = TopicMeta {
+            id: TopicId(0),
+            name: "t".into(),
+            partitions: vec![partition; partitions as usize],
+            config: TopicConfig::default(),
+        };
+        image.topics.insert(TopicId(0), topic);
+        image
+    }
+
     /// A partition's state, if the topic and partition exist.
     pub fn partition(&self, tp: Tp) -> Option<&PartitionMeta> {
         self.topics.get(&tp.topic)?.partitions.get(tp.partition as usize)

@@ -9,11 +9,10 @@ use crate::engine::time::SimTime;
 use crate::engine::trace::{TraceKind, TraceLevel};
 use crate::engine::{Effects, Input, NodeId, Timer};
 use crate::kafka::assignor::TopicPartition;
-use crate::kafka::config::TopicConfig;
 use crate::kafka::group::protocol::{GroupRequest, GroupResponse, JoinResult, MemberRef};
 use crate::kafka::log::{Batch, Record};
 use crate::kafka::messages::{FetchPartitionResponse, FetchResponse, Msg};
-use crate::kafka::metadata::{BrokerMeta, MetadataImage, PartitionMeta, TopicMeta};
+use crate::kafka::metadata::MetadataImage;
 use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ClientId, ErrorCode, RecordId, TopicId, Tp};
 use std::rc::Rc;
@@ -45,26 +44,7 @@ fn java() -> ConsumerConfig {
 
 /// Topic `t` with two partitions, both led by broker 1.
 fn image() -> Rc<MetadataImage> {
-    let mut image = MetadataImage { version: 1, ..MetadataImage::default() };
-    image
-        .brokers
-        .insert(BrokerId(1), BrokerMeta { id: BrokerId(1), rack: None, fenced: false, shutting_down: false });
-    let partition = PartitionMeta {
-        replicas: vec![BrokerId(1)],
-        isr: vec![BrokerId(1)],
-        leader: Some(BrokerId(1)),
-        leader_epoch: 0,
-        partition_epoch: 0,
-        recovering: false,
-    };
-    let topic = TopicMeta {
-        id: TopicId(0),
-        name: "t".into(),
-        partitions: vec![partition; 2],
-        config: TopicConfig::default(),
-    };
-    image.topics.insert(TopicId(0), topic);
-    Rc::new(image)
+    Rc::new(MetadataImage::test_topic(&[BrokerId(1)], 2))
 }
 
 /// A request the consumer sent and the test has not answered yet.
