@@ -558,23 +558,24 @@ async function performanceTests(page) {
     await page.click('#play');
     await page.mouse.move(5, 795);
     await page.waitForTimeout(500);
-    // Two 5-second windows. The first, while the groups are still joining (900 chips in the "nobody" rows, the
-    // log and the replica bars moving), is the one asserted. The second covers the assignment (900 chips glide to
-    // their owners) and the consumers reading: it is reported, not asserted yet, because it does not meet 20 ms
-    // (19-32 ms a frame on the 2-core machine this was measured on; issue #4 stays open for it).
+    // Two 5-second windows, both asserted: the first while the groups join (900 chips in the "nobody" rows, the
+    // log and the replica bars moving), the second over the assignment (900 chips glide to their owners) and the
+    // consumers reading. The simulated time each covers is printed, so a run that plays slower shows it.
     const windows = [];
     for (let i = 0; i < 2; i++) {
       await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
       const m0 = await metrics();
+      const from = await page.locator('#now').innerText();
       await page.waitForTimeout(5000);
       const m1 = await metrics();
+      const to = await page.locator('#now').innerText();
       const frames = await page.evaluate(() => globalThis.kafkasimTestHooks.frames());
       const parts = await page.evaluate(() => globalThis.kafkasimTestHooks.profile());
       const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
       const perFrame = (k) => (((m1[k] - m0[k]) * 1000) / frames.count).toFixed(1);
       const intervals = frames.intervals.slice(1);
       const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
-      console.log(`    measured (${i === 0 ? 'groups joining, asserted' : 'assignment and reading, reported'}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
+      console.log(`    measured (${i === 0 ? 'groups joining' : 'assignment and reading'}, ${from.split(' ')[0]} to ${to.split(' ')[0]}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
         + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
         + `page work ${(frames.sum / frames.count).toFixed(1)} ms, script ${perFrame('ScriptDuration')}, style `
         + `${perFrame('RecalcStyleDuration')}, layout ${perFrame('LayoutDuration')} ms per frame; drawing, ms per frame: `
@@ -583,8 +584,8 @@ async function performanceTests(page) {
     }
     await page.click('#play');
     await cdp.detach();
-    const cpuPerFrame = windows[0];
-    assert(cpuPerFrame <= 20, `each frame takes ${cpuPerFrame.toFixed(1)} ms of main-thread time: under 50 fps`);
+    const cpuPerFrame = Math.max(...windows);
+    assert(cpuPerFrame <= 20, `a frame takes ${cpuPerFrame.toFixed(1)} ms of main-thread time: under 50 fps`);
     page.setDefaultTimeout(20_000);
   });
 

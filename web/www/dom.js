@@ -108,3 +108,19 @@ export function formatMs(ms) {
 export function formatUs(us) {
   return formatMs(us / 1000);
 }
+
+const toScroll = new Set();
+/**
+ * Scrolls `node` to its end at the start of the next animation frame. Done at once, after a frame's writes, it
+ * would force a layout of the page in the middle of the frame; at the start of the next one the layout is clean
+ * and the scroll costs nothing.
+ */
+export function scrollToEndSoon(node) {
+  if (toScroll.size === 0) {
+    requestAnimationFrame(() => {
+      for (const n of toScroll) n.scrollTop = n.scrollHeight;
+      toScroll.clear();
+    });
+  }
+  toScroll.add(node);
+}

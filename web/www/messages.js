@@ -4,7 +4,7 @@
 //
 // Rows are kept by trace position: when the run moves on, old rows slide up and only the new ones are made.
 
-import { $, formatUs, keyed, setAttr, setText, svg } from './dom.js';
+import { $, formatUs, keyed, scrollToEndSoon, setAttr, setText, svg } from './dom.js';
 
 const ROW = 20;
 const TOP = 6;
@@ -62,8 +62,7 @@ export function renderMessages(x, view, options, go) {
   });
   setText($('messages-count'), messages.length
     ? `the last ${messages.length} up to ${view.time}` : 'no message yet (or all filtered out)');
-  const wrap = $('messages-wrap');
-  wrap.scrollTop = wrap.scrollHeight;
+  scrollToEndSoon($('messages-wrap'));
 }
 
 function drawLanes(root, laneX, width) {

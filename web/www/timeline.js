@@ -4,7 +4,7 @@
 // background), so the timeline shows what is still to come, lighter than what has happened. Each log line links
 // to the book chapter that explains its kind of event.
 
-import { $, el, formatUs, setText, show } from './dom.js';
+import { $, el, formatUs, scrollToEndSoon, setText, show } from './dom.js';
 
 /** Marker classes: colour, and a shape so that colour is never the only difference. */
 export const MARKS = {
@@ -87,6 +87,12 @@ export class Markers {
     this.drawnKey = '';
     this.endUs = 1;
     this.fork = null;
+    // The width is read when the canvas is resized, not every frame: reading it in the frame, after the panels'
+    // writes, forced a layout of the whole page (1-2 ms a frame on a big cluster).
+    this.width = canvas.clientWidth;
+    new ResizeObserver(() => {
+      this.width = canvas.clientWidth;
+    }).observe(canvas);
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => show(this.tooltip, false));
     canvas.addEventListener('click', (e) => {
@@ -124,7 +130,7 @@ export class Markers {
 
   draw(nowUs, knownUs) {
     const c = this.canvas;
-    const width = c.clientWidth;
+    const { width } = this;
     // Redraw when something moved by a pixel, not on every frame.
     const px = (us) => Math.round(((width - 16) * us) / this.endUs);
     const key = `${this.list.length}|${px(nowUs)}|${px(knownUs)}|${width}|${this.fork}`;
@@ -216,6 +222,12 @@ export class Log {
     this.list = list;
     this.cursor = 0;
     this.hidden = 0;
+    // Whether the reader is at the bottom (new lines then keep the newest in sight). Tracked on scroll, because
+    // measuring it every frame after the panels' writes forced a layout of the page.
+    this.stick = true;
+    list.addEventListener('scroll', () => {
+      this.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    }, { passive: true });
   }
 
   reset() {
@@ -238,7 +250,6 @@ export class Log {
       }
     }
     if (len > this.cursor) {
-      const stick = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
       const events = JSON.parse(x.events_json(this.cursor));
       this.cursor = len;
       this.list.append(...events.map(line));
@@ -246,7 +257,7 @@ export class Log {
         this.list.firstElementChild.remove();
         this.hidden += 1;
       }
-      if (stick) this.list.scrollTop = this.list.scrollHeight;
+      if (this.stick) scrollToEndSoon(this.list);
     }
     return this.list.childElementCount + this.hidden;
   }
