@@ -558,24 +558,26 @@ async function performanceTests(page) {
     await page.click('#play');
     await page.mouse.move(5, 795);
     await page.waitForTimeout(500);
-    // Two 5-second windows, both asserted: the first while the groups join (900 chips in the "nobody" rows, the
-    // log and the replica bars moving), the second over the assignment (900 chips glide to their owners) and the
-    // consumers reading. The simulated time each covers is printed, so a run that plays slower shows it.
+    // Two 5-second windows, both asserted: the first while the groups join and are assigned (900 chips leave the
+    // "nobody" rows and glide to their owners), the second while 30 consumers read. The simulated time each
+    // covers and the chips without an owner at its start and end are printed, to show what each window saw.
     const windows = [];
     for (let i = 0; i < 2; i++) {
       await page.evaluate(() => globalThis.kafkasimTestHooks.resetFrames());
       const m0 = await metrics();
       const from = await page.locator('#now').innerText();
+      const unowned0 = await page.locator('.member.nobody .chip').count();
       await page.waitForTimeout(5000);
       const m1 = await metrics();
       const to = await page.locator('#now').innerText();
+      const unowned1 = await page.locator('.member.nobody .chip').count();
       const frames = await page.evaluate(() => globalThis.kafkasimTestHooks.frames());
       const parts = await page.evaluate(() => globalThis.kafkasimTestHooks.profile());
       const cpuPerFrame = ((m1.TaskDuration - m0.TaskDuration) * 1000) / frames.count;
       const perFrame = (k) => (((m1[k] - m0[k]) * 1000) / frames.count).toFixed(1);
       const intervals = frames.intervals.slice(1);
       const fps = 1000 / (intervals.reduce((a, b) => a + b, 0) / intervals.length);
-      console.log(`    measured (${i === 0 ? 'groups joining' : 'assignment and reading'}, ${from.split(' ')[0]} to ${to.split(' ')[0]}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
+      console.log(`    measured (${i === 0 ? 'groups joining and assigned' : 'consumers reading'}, ${from.split(' ')[0]} to ${to.split(' ')[0]}, unowned chips ${unowned0} to ${unowned1}): ${frames.count} frames in 5 s (${fps.toFixed(1)} fps on this machine), main-thread time `
         + `${cpuPerFrame.toFixed(1)} ms per frame (capacity ${(1000 / cpuPerFrame).toFixed(0)} fps), `
         + `page work ${(frames.sum / frames.count).toFixed(1)} ms, script ${perFrame('ScriptDuration')}, style `
         + `${perFrame('RecalcStyleDuration')}, layout ${perFrame('LayoutDuration')} ms per frame; drawing, ms per frame: `

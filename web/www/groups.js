@@ -262,10 +262,13 @@ function place(container, nodes) {
 /** Glides every moved chip from where it was to where it is now. */
 function animate(moves) {
   if (moves.length === 0 || matchMedia('(prefers-reduced-motion: reduce)').matches) return;
-  for (const { node, from } of moves) {
+  // Every position is read before anything is written: a write between two reads (the ring's class) made each
+  // read lay the page out again, hundreds of layouts in the frame where a group's 300 chips moved.
+  const glides = moves.map(({ node, from }) => {
     const to = node.getBoundingClientRect();
-    const dx = from.left - to.left;
-    const dy = from.top - to.top;
+    return { node, dx: from.left - to.left, dy: from.top - to.top };
+  });
+  for (const { node, dx, dy } of glides) {
     if (Math.abs(dx) + Math.abs(dy) < 1) continue;
     // Only the transform is animated, so the compositor moves the chips without a style or paint pass per frame
     // (animating the ring as well cost 15 ms a frame when a big group's 300 chips moved at once); the ring is a

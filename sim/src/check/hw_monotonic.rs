@@ -3,7 +3,8 @@
 
 use super::Checker;
 use crate::engine::trace::TraceEvent;
-use crate::engine::world::{BrokerSlot, World};
+use crate::engine::world::{BrokerSlot, Touched, World};
+use crate::engine::NodeId;
 use crate::kafka::types::{BrokerId, LeaderEpoch, Offset, Tp};
 use std::collections::BTreeMap;
 
@@ -26,7 +27,16 @@ impl Checker for HwMonotonic {
     }
 
     fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+        // Only the broker that stepped can have moved its high watermarks.
+        let only = match world.touched() {
+            Touched::Everything => None,
+            Touched::Node(NodeId::Broker(id)) => Some(id),
+            Touched::Nothing | Touched::Node(_) => return None,
+        };
         for (id, slot) in &world.brokers {
+            if only.is_some_and(|o| o != *id) {
+                continue;
+            }
             let BrokerSlot::Up(b) = slot else { continue };
             for (tp, p) in b.partitions.iter().filter(|(_, p)| p.is_leader()) {
                 let hw = p.log.high_watermark();

@@ -2,7 +2,8 @@
 
 use super::{partitions, Checker};
 use crate::engine::trace::TraceEvent;
-use crate::engine::world::World;
+use crate::engine::world::{Touched, World};
+use crate::engine::NodeId;
 
 /// The checker's name.
 pub const NAME: &str = "leader-in-isr";
@@ -21,6 +22,10 @@ impl Checker for LeaderInIsr {
     }
 
     fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+        // Only the controller changes leaders and ISRs.
+        if !matches!(world.touched(), Touched::Everything | Touched::Node(NodeId::Controller)) {
+            return None;
+        }
         for (_, name, leader, isr) in partitions(world) {
             if let Some(l) = leader {
                 if !isr.contains(&l) {

@@ -4,7 +4,7 @@
 //! Only members of the ISR are held to it: a replica that returns after a crash, an unclean election or a lost log
 //! tail may disagree until it has truncated and caught up, which is what it must do before it rejoins the ISR.
 
-use super::{partitions, Checker};
+use super::{touched_partitions, Checker};
 use crate::engine::trace::TraceEvent;
 use crate::engine::world::World;
 use crate::kafka::types::{BrokerId, Offset, Tp};
@@ -29,8 +29,8 @@ impl Checker for ReplicasAgree {
     }
 
     fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
-        for (tp, name, leader, isr) in partitions(world) {
-            let Some(leader) = leader else { continue };
+        for (tp, meta) in touched_partitions(world) {
+            let (Some(leader), isr) = (meta.leader, &meta.isr) else { continue };
             let Some(lb) = world.broker(leader) else { continue };
             let Some(lp) = lb.partitions.get(&tp).filter(|p| p.is_leader()) else {
                 continue;
@@ -58,6 +58,7 @@ impl Checker for ReplicasAgree {
                         (Some(_), None) => o < lp.log.log_start_offset(),
                     };
                     if !same {
+                        let name = world.controller.image.tp_name(tp);
                         return Some(format!(
                             "{name}: broker {id} has a different record at offset {o} than leader {leader}, below its high \
                              watermark {hw}"

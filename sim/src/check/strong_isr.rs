@@ -2,19 +2,20 @@
 //! believes it leads a partition (zombies included) is on every member of the controller's ISR.
 //! Partitions with an unclean election or a lost log tail are exempt.
 
-use super::{lossy_partitions, partitions, Checker};
+use super::{lossy_partitions, touched_partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::world::{BrokerSlot, World};
+use std::collections::BTreeSet;
 
 /// The checker's name.
 pub const NAME: &str = "strong-isr";
 
-/// Checks the last few records below each presumed leader's HW so that it stays cheap. It remembers the
-/// elections and tail losses it has seen (as `ReplicasAgree` does) instead of rescanning the whole trace on
-/// every step, which made long runs quadratic.
+/// Checks the last few records below each presumed leader's HW so that it stays cheap. It keeps the partitions
+/// that lost data on purpose (unclean elections, lost log tails) as it sees them, instead of rescanning the whole
+/// trace on every step, which made long runs quadratic.
 #[derive(Clone, Default)]
 pub struct StrongIsr {
-    elections: Vec<TraceEvent>,
+    lossy: BTreeSet<String>,
 }
 
 /// How many offsets below a leader's HW are compared on each step.
@@ -33,14 +34,16 @@ impl Checker for StrongIsr {
         if new.is_empty() {
             return None;
         }
-        self.elections.extend(
-            new.iter()
-                .filter(|e| matches!(e.kind, TraceKind::LeaderElected { .. } | TraceKind::LogTailLost { .. }))
-                .cloned(),
-        );
-        let unclean = lossy_partitions(&self.elections);
-        for (tp, name, _, isr) in partitions(world) {
-            if unclean.contains(&name) {
+        if new
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::LeaderElected { .. } | TraceKind::LogTailLost { .. }))
+        {
+            self.lossy.extend(lossy_partitions(new));
+        }
+        let image = &world.controller.image;
+        for (tp, meta) in touched_partitions(world) {
+            let isr = &meta.isr;
+            if !self.lossy.is_empty() && self.lossy.contains(&image.tp_name(tp)) {
                 continue;
             }
             for (id, slot) in &world.brokers {
@@ -49,7 +52,7 @@ impl Checker for StrongIsr {
                     continue;
                 };
                 let hw = lp.log.high_watermark();
-                for member in &isr {
+                for member in isr {
                     let Some(log) = world.broker_log(*member, tp) else {
                         continue;
                     };
@@ -57,6 +60,7 @@ impl Checker for StrongIsr {
                         let want = lp.log.record_at(o).map(|(e, r)| (e, r.id));
                         let have = log.record_at(o).map(|(e, r)| (e, r.id));
                         if want != have {
+                            let name = image.tp_name(tp);
                             return Some(format!(
                                 "{name}: broker {id} (believes it leads) has offset {o} below its high watermark {hw}, but ISR \
                                  member {member} {}",
