@@ -4,7 +4,8 @@
 
 use super::{lossy_partitions, touched_partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
-use crate::engine::world::{BrokerSlot, World};
+use crate::engine::world::{BrokerSlot, Touched, World};
+use crate::engine::NodeId;
 use std::collections::BTreeSet;
 
 /// The checker's name.
@@ -41,6 +42,11 @@ impl Checker for StrongIsr {
             self.lossy.extend(lossy_partitions(new));
         }
         let image = &world.controller.image;
+        // After one broker's step only the pairs (presumed leader, ISR member) that include it can have changed.
+        let only = match world.touched() {
+            Touched::Node(NodeId::Broker(x)) => Some(x),
+            _ => None,
+        };
         for (tp, meta) in touched_partitions(world) {
             let isr = &meta.isr;
             if !self.lossy.is_empty() && self.lossy.contains(&image.tp_name(tp)) {
@@ -52,7 +58,7 @@ impl Checker for StrongIsr {
                     continue;
                 };
                 let hw = lp.log.high_watermark();
-                for member in isr {
+                for member in isr.iter().filter(|m| only.is_none_or(|x| x == *id || x == **m)) {
                     let Some(log) = world.broker_log(*member, tp) else {
                         continue;
                     };
