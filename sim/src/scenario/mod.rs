@@ -7,6 +7,7 @@ pub mod expect_group;
 pub mod format;
 pub mod parse;
 pub mod run;
+pub mod toml;
 
 use crate::engine::action::TimedAction;
 use crate::engine::network::LinkConfig;
