@@ -5,6 +5,7 @@ pub mod error;
 pub mod expect;
 pub mod expect_group;
 pub mod format;
+mod from_toml;
 pub mod parse;
 pub mod run;
 pub mod toml;

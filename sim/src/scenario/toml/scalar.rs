@@ -33,7 +33,7 @@ impl Parser<'_> {
                     return self.error(
                         self.pos,
                         format!("unclosed string: {end} ends before the closing `\"`"),
-                        Some("close the string with `\"` on the same line; for text over several lines use \"\"\"…\"\"\""),
+                        Some("close the string with `\"` on its line; for text over several lines use \"\"\"…\"\"\""),
                     );
                 }
                 Some('"') => {
@@ -61,7 +61,7 @@ impl Parser<'_> {
                     return self.error(
                         self.pos,
                         format!("unclosed string: {end} ends before the closing `'`"),
-                        Some("close the string with `'` on the same line; for text over several lines use '''…'''"),
+                        Some("close the string with `'` on its line; for text over several lines use '''…'''"),
                     );
                 }
                 Some('\'') => {
@@ -284,7 +284,9 @@ fn number(token: &str) -> std::result::Result<Kind, (String, &'static str)> {
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
         if let Some(digits) = token.strip_prefix(prefix) {
             if !digits_ok(digits, radix) {
-                return bad("hexadecimal (0x), octal (0o) and binary (0b) integers have digits with single `_` between them");
+                return bad(
+                    "0x (hexadecimal), 0o (octal) and 0b (binary) take digits with single `_` between them",
+                );
             }
             let clean = digits.replace('_', "");
             return i64::from_str_radix(&clean, radix)
