@@ -252,3 +252,13 @@ fn mutated_scenario_files_read_the_same() {
     assert!(texts.len() > 1000, "{} mutations", texts.len());
     assert_agree(texts);
 }
+
+/// The explorer writes names into exported scenario files with `quote`; where the `toml` crate wrote one line
+/// (no newline, not `'` together with `"` or `\`) it must write the same, so that exported files keep their look.
+#[test]
+fn strings_are_written_as_the_toml_crate_writes_them() {
+    for s in ["c1", "", "a \"b\"", "C:\\kafka", "it's", "tab\there", "bell \u{7}", "ünïcode ✓", "\u{85}"]
+    {
+        assert_eq!(reader::quote(s), toml::Value::String(s.to_string()).to_string(), "{s:?}");
+    }
+}

@@ -61,7 +61,9 @@ impl Parser<'_> {
                     return self.error(
                         self.pos,
                         format!("unclosed string: {end} ends before the closing `'`"),
-                        Some("close the string with `'` on its line; for text over several lines use '''…'''"),
+                        Some(
+                            "close the string with `'` on its line; for text over several lines use '''…'''",
+                        ),
                     );
                 }
                 Some('\'') => {

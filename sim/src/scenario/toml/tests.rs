@@ -203,3 +203,33 @@ fn structure_errors_point_at_the_problem() {
     assert_error("# bell \u{7}\n", 1, 8, "control character U+0007 in a comment");
     assert_error("a = 1\rb = 2", 1, 6, "a carriage return");
 }
+
+#[test]
+fn strings_are_quoted_as_the_toml_crate_quotes_them() {
+    use super::{key, quote};
+    assert_eq!(quote("plain"), "\"plain\"");
+    assert_eq!(quote("a \"quoted\" word"), "'a \"quoted\" word'");
+    assert_eq!(quote("C:\\kafka"), "'C:\\kafka'");
+    assert_eq!(quote("it's \"x\""), "\"it's \\\"x\\\"\"");
+    assert_eq!(quote("line\nbreak\u{1}"), "\"line\\nbreak\\u0001\"");
+    assert_eq!(quote("tab\there"), "\"tab\\there\"");
+    assert_eq!(key("client-1_a"), "client-1_a");
+    assert_eq!(key("min.insync.replicas"), "\"min.insync.replicas\"");
+    assert_eq!(key(""), "\"\"");
+}
+
+#[test]
+fn written_values_read_back_the_same() {
+    let text =
+        "v = [1, -7, 2.5, -0.0, 3.0, 1e300, inf, -inf, nan, true, \"x\", 'y\"', \"z'\\\"\", \"a\\nb\", \
+                { a = 1, \"b.c\" = [], d = {} }, []]";
+    let once = read(text);
+    assert_eq!(
+        once,
+        "{ v = [1, -7, 2.5, -0.0, 3.0, 1e300, inf, -inf, nan, true, \"x\", 'y\"', \"z'\\\"\", \"a\\nb\", \
+         { a = 1, \"b.c\" = [], d = {} }, []] }"
+            .replace("1e300", &format!("{:.1}", 1e300))
+    );
+    let inner = once.strip_prefix("{ ").and_then(|s| s.strip_suffix(" }")).expect("a table");
+    assert_eq!(read(inner), once, "written, then read again");
+}

@@ -4,14 +4,13 @@
 use super::{Kind, Value};
 use std::fmt::{self, Write as _};
 
-/// `s` as a TOML string: `"…"` when that needs no escape, else `'…'` when that can hold it, else `"…"` with
-/// escapes.
+/// `s` as a TOML string: `'…'` when `s` has a `"` or `\` that a literal string can hold as it is, else `"…"`
+/// with escapes. (Where neither one-line form fits without escapes, for text with a newline or with `'` and
+/// `"` or `\`, the `toml` crate writes a multi-line string; one escaped line reads back the same.)
 pub fn quote(s: &str) -> String {
-    let control = s.chars().any(|c| c.is_control());
-    if !control && !s.contains(['"', '\\']) {
-        return format!("\"{s}\"");
-    }
-    if !control && !s.contains('\'') {
+    // ASCII control characters other than tab rule out a literal string.
+    let control = s.chars().any(|c| c.is_ascii_control() && c != '\t');
+    if !control && s.contains(['"', '\\']) && !s.contains('\'') {
         return format!("'{s}'");
     }
     let mut out = String::from("\"");
@@ -24,7 +23,7 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
+            c if c.is_ascii_control() => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
