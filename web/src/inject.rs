@@ -10,8 +10,10 @@
 //! millisecond after `t` (`floor(t) + 1 ms`): every event the page has already shown stays in the past, and a
 //! timeline action at an instant runs before the other events of that instant, as it would have in the file.
 
+use kafkasim::scenario::toml::{self, key, quote, Kind, Table, Value};
 use kafkasim::scenario::Scenario;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// What the user asked for, as the page sends it (`{"action": "crash", "broker": 2}`). Nodes are named as
@@ -105,7 +107,7 @@ pub fn effective_text(base: &str, injections: &[Injection], seed: Option<u64>) -
         text.push('\n');
     }
     text.push_str("\n# ---- Injected in the kafkasim explorer: the run forks here. ----\n");
-    let base_table: Option<toml::Table> = base.parse().ok();
+    let base_table = toml::parse(base).ok();
     for inj in injections {
         text.push('\n');
         text.push_str(&entry(inj, base_table.as_ref()));
@@ -114,7 +116,7 @@ pub fn effective_text(base: &str, injections: &[Injection], seed: Option<u64>) -
 }
 
 /// One injection as TOML: a `[[timeline]]` entry, or a `[[consumers]]` entry for a new consumer.
-fn entry(inj: &Injection, base: Option<&toml::Table>) -> String {
+fn entry(inj: &Injection, base: Option<&Value>) -> String {
     let at = inj.at_ms;
     let note = quote(NOTE);
     let step = |action: &str, keys: &[(&str, String)]| {
@@ -171,70 +173,64 @@ fn consumer_entry(
     group: Option<&str>,
     topics: Option<&[String]>,
     name: Option<&str>,
-    base: Option<&toml::Table>,
+    base: Option<&Value>,
 ) -> String {
     let template = like.and_then(|l| declared_consumer(base?, l));
-    let mut table = template.cloned().unwrap_or_default();
-    table.insert("name".into(), toml::Value::String(name.unwrap_or("").to_string()));
-    table.insert("start".into(), toml::Value::Integer(at_ms as i64));
+    // Key → the value as TOML text, sorted by key.
+    let mut table: BTreeMap<String, String> = template
+        .map(|t| t.entries.iter().map(|e| (e.key.clone(), inline(&e.value))).collect())
+        .unwrap_or_default();
+    table.insert("name".into(), quote(name.unwrap_or("")));
+    table.insert("start".into(), at_ms.to_string());
     if let Some(g) = group {
-        table.insert("group".into(), toml::Value::String(g.to_string()));
+        table.insert("group".into(), quote(g));
     }
     if let Some(t) = topics {
         table.insert(
             "topics".into(),
-            toml::Value::Array(t.iter().cloned().map(toml::Value::String).collect()),
+            format!("[{}]", t.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")),
         );
     }
     let mut s = String::from("[[consumers]]\n");
     // The name first: it is what a reader looks for.
-    let _ = writeln!(s, "name = {}", inline(&table["name"]));
+    let _ = writeln!(s, "name = {}", table["name"]);
     for (k, v) in &table {
         if k != "name" {
-            let _ = writeln!(s, "{} = {}", key(k), inline(v));
+            let _ = writeln!(s, "{} = {v}", key(k));
         }
     }
     s
 }
 
 /// The `[[consumers]]` table named `name` in a scenario file.
-fn declared_consumer<'a>(base: &'a toml::Table, name: &str) -> Option<&'a toml::Table> {
-    base.get("consumers")?
+fn declared_consumer<'a>(base: &'a Value, name: &str) -> Option<&'a Table> {
+    base.as_table()?
+        .get("consumers")?
         .as_array()?
         .iter()
         .filter_map(|c| c.as_table())
         .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(name))
 }
 
-/// A TOML value on one line (inline tables for tables).
-fn inline(v: &toml::Value) -> String {
-    match v {
-        toml::Value::Array(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
-        toml::Value::Table(t) => {
-            let parts: Vec<String> = t.iter().map(|(k, v)| format!("{} = {}", key(k), inline(v))).collect();
+/// A TOML value on one line (inline tables for tables, their keys sorted).
+fn inline(v: &Value) -> String {
+    match &v.kind {
+        Kind::Array(items) => format!("[{}]", items.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        Kind::Table(t) => {
+            let mut entries: Vec<&toml::Entry> = Vec::with_capacity(t.entries.len());
+            for e in &t.entries {
+                entries.insert(entries.partition_point(|x| x.key < e.key), e);
+            }
+            let parts: Vec<String> =
+                entries.iter().map(|e| format!("{} = {}", key(&e.key), inline(&e.value))).collect();
             if parts.is_empty() {
                 "{}".to_string()
             } else {
                 format!("{{ {} }}", parts.join(", "))
             }
         }
-        other => other.to_string(),
+        _ => v.to_string(),
     }
-}
-
-/// A key, quoted unless it is a bare key (Kafka's dotted names must be quoted).
-fn key(k: &str) -> String {
-    let bare = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare {
-        k.to_string()
-    } else {
-        quote(k)
-    }
-}
-
-/// A TOML basic string.
-fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
 }
 
 /// The file with its `[scenario]` seed set to `seed` (the line replaced, or added under the header).
@@ -432,8 +428,8 @@ mod tests {
     #[test]
     fn names_with_quotes_stay_text() {
         let quoted = quote("a\"b'c");
-        let back: toml::Table = format!("k = {quoted}").parse().expect("valid TOML");
-        assert_eq!(back["k"].as_str(), Some("a\"b'c"));
+        let back = toml::parse(&format!("k = {quoted}")).expect("valid TOML");
+        assert_eq!(back.as_table().and_then(|t| t.get("k")).and_then(Value::as_str), Some("a\"b'c"));
         assert_eq!(key("partition.assignment.strategy"), "\"partition.assignment.strategy\"");
         assert_eq!(key("name"), "name");
     }

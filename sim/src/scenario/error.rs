@@ -55,16 +55,6 @@ impl<'a> Locator<'a> {
         ScenarioError { file: self.file.to_string(), line: 0, column: 0, message: message.into(), help }
     }
 
-    /// The key of the `key = value` line that contains byte `offset`, if that line has one.
-    pub fn key_at(&self, offset: usize) -> Option<String> {
-        let offset = offset.min(self.text.len());
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line = self.text[start..].lines().next()?;
-        let (key, _) = line.split_once('=')?;
-        let key = key.trim().trim_matches('"');
-        (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
-    }
-
     /// The byte offset of the line that sets `key` inside `range` (a table), if any: so an error about a key
     /// can point at its line even when the parser kept no span for it.
     pub fn key_in(&self, range: std::ops::Range<usize>, key: &str) -> Option<usize> {

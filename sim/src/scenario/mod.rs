@@ -5,8 +5,10 @@ pub mod error;
 pub mod expect;
 pub mod expect_group;
 pub mod format;
+mod from_toml;
 pub mod parse;
 pub mod run;
+pub mod toml;
 
 use crate::engine::action::TimedAction;
 use crate::engine::network::LinkConfig;

@@ -1,9 +1,12 @@
-//! From TOML text to a validated [`Scenario`]: syntax and type errors from the TOML parser, then every
-//! cross-reference (brokers, topics, producers, configs, ranges) checked with the span of the offending value.
+//! From TOML text to a validated [`Scenario`]: syntax errors from the TOML reader (`toml/`), unknown keys and
+//! type errors from reading its tree into `format.rs` (`from_toml.rs`), then every cross-reference (brokers,
+//! topics, producers, configs, ranges) checked with the span of the offending value.
 
 use super::error::{Locator, ScenarioError};
 use super::expect::{Check, Count, Expectation};
-use super::format::{self, Brokers, File, Time};
+use super::format::{self, Brokers, Config, File, Spanned, Time};
+use super::from_toml;
+use super::toml::{self, Kind, Value};
 use super::{Scenario, TopicSpec};
 use crate::engine::action::{Action, ConsumerOp, TimedAction};
 use crate::engine::network::LinkConfig;
@@ -19,98 +22,15 @@ use crate::kafka::producer::{SendRecord, Workload};
 use crate::kafka::producer_config::{self, ClientProfile, ProducerConfig};
 use crate::kafka::types::{BrokerId, ErrorCode};
 use std::collections::BTreeMap;
-use toml::Spanned;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Parses and validates a scenario. `file` is how errors name it.
 pub fn parse(file: &str, text: &str) -> Result<Scenario> {
     let loc = Locator::new(file, text);
-    let parsed: File = toml::from_str(text).map_err(|e| toml_error(&loc, &e))?;
+    let root = toml::parse(text).map_err(|e| loc.error(e.offset, e.message, e.help))?;
+    let parsed = from_toml::file(&loc, &root)?;
     Builder { loc }.build(parsed)
-}
-
-/// Turns the TOML parser's error into ours, adding "did you mean" for unknown keys.
-fn toml_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
-    let raw = e.message().trim();
-    let offset = e.span().map_or(0, |s| s.start);
-    let (message, help) = match unknown_field(raw) {
-        Some((field, help)) => (format!("unknown key `{field}`"), Some(help)),
-        None if raw.starts_with("invalid type") => invalid_type(loc, offset, raw),
-        None if raw == "missing field `scenario`" || raw == "missing field `cluster`" => {
-            let table = raw.trim_start_matches("missing field `").trim_end_matches('`');
-            (format!("the file has no [{table}] table"), missing_field_help(raw))
-        }
-        None => (plain_words(raw), missing_field_help(raw)),
-    };
-    let mut err = loc.error(offset, message, help);
-    if e.span().is_none() {
-        err.line = 0;
-    }
-    err
-}
-
-/// serde's wording, made readable: Rust type names become words, continuation lines are indented.
-fn plain_words(message: &str) -> String {
-    let mut m = message.to_string();
-    for (rust, words) in [
-        ("expected i64", "expected a whole number"),
-        ("expected u64", "expected a whole number"),
-        ("expected f64", "expected a number"),
-        ("expected a sequence", "expected a list"),
-        ("expected a map", "expected a table"),
-    ] {
-        m = m.replace(rust, words);
-    }
-    m.replace('\n', "\n    ")
-}
-
-/// "invalid type: …, expected …" with the key it is about and an example of a right value.
-fn invalid_type(loc: &Locator<'_>, offset: usize, raw: &str) -> (String, Option<String>) {
-    let key = loc.key_at(offset);
-    let message = match &key {
-        Some(k) => format!("`{k}`: {}", plain_words(raw)),
-        None => plain_words(raw),
-    };
-    let help = if raw.contains("expected a time") {
-        Some(format!("e.g. {} = \"40s\" (or 40000, in milliseconds)", key.as_deref().unwrap_or("at")))
-    } else if raw.contains("expected a broker count") {
-        Some("brokers = 3 (ids 1, 2, 3) or brokers = [1, 2, 3]".to_string())
-    } else {
-        None
-    };
-    (message, help)
-}
-
-/// A help line for a missing required key: what to add.
-fn missing_field_help(message: &str) -> Option<String> {
-    let field = message.strip_prefix("missing field `")?.strip_suffix('`')?;
-    Some(match field {
-        "scenario" => {
-            "start the file with a [scenario] table, e.g.\n    [scenario]\n    name = \"my scenario\"\n    \
-                       duration = \"30s\"\n\n    [cluster]\n    brokers = 3"
-                .to_string()
-        }
-        "cluster" => "add a [cluster] table, e.g. `[cluster]` with `brokers = 3`".to_string(),
-        "duration" => {
-            "add `duration = \"40s\"` (or milliseconds) to [scenario]: how long the run lasts".to_string()
-        }
-        "name" => "add `name = \"...\"`: a short title".to_string(),
-        "brokers" => "add `brokers = 3` (a count) or `brokers = [1, 2, 3]` (ids)".to_string(),
-        other => format!("add `{other} = ...`"),
-    })
-}
-
-/// serde's "unknown field `x`, expected one of `a`, `b`" → (`x`, "did you mean `a`? valid keys: …").
-fn unknown_field(message: &str) -> Option<(String, String)> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (field, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let help = match closest_name(field, &expected) {
-        Some(s) => format!("did you mean `{s}`? (valid keys here: {})", expected.join(", ")),
-        None => format!("valid keys here: {}", expected.join(", ")),
-    };
-    Some((field.to_string(), help))
 }
 
 /// The link keys of `[network]` or a `link` action, with their positions.
@@ -287,17 +207,17 @@ impl<'a> Builder<'a> {
         Ok(ids.into_iter().map(|i| BrokerId(i as i32)).zip(racks).collect())
     }
 
-    fn config_value(&self, key: &str, v: &Spanned<toml::Value>) -> Result<ConfigValue> {
-        match v.get_ref() {
-            toml::Value::Integer(i) => Ok(ConfigValue::Int(*i)),
-            toml::Value::Boolean(b) => Ok(ConfigValue::Bool(*b)),
-            toml::Value::String(s) => Ok(ConfigValue::Str(s.clone())),
-            toml::Value::Float(f) => {
-                self.err(v.span(), format!("`{key}` takes a whole number, got {f}"), None)
+    fn config_value(&self, key: &str, v: &Value) -> Result<ConfigValue> {
+        match &v.kind {
+            Kind::Integer(i) => Ok(ConfigValue::Int(*i)),
+            Kind::Boolean(b) => Ok(ConfigValue::Bool(*b)),
+            Kind::String(s) => Ok(ConfigValue::Str(s.clone())),
+            Kind::Float(f) => {
+                self.err(v.span.clone(), format!("`{key}` takes a whole number, got {f}"), None)
             }
-            other => self.err(
-                v.span(),
-                format!("`{key}` takes a number or a boolean, got {}", other.type_str()),
+            _ => self.err(
+                v.span.clone(),
+                format!("`{key}` takes a number or a boolean, got {}", v.kind.type_str()),
                 None,
             ),
         }
@@ -315,7 +235,7 @@ impl<'a> Builder<'a> {
     /// Validates a `config` table against a list of Kafka configs: (definition, stored value) per key.
     fn configs(
         &self,
-        map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+        map: &Config,
         what: &str,
         defs: &[&'static ConfigDef],
     ) -> Result<Vec<(&'static ConfigDef, i64)>> {
@@ -327,13 +247,14 @@ impl<'a> Builder<'a> {
                 return self.err(k.span(), message, Some(suggest(k.get_ref(), &names)));
             };
             let value = self.config_value(k.get_ref(), v)?;
-            let stored = validate(def, &value).or_else(|m| self.err(v.span(), m, Self::config_help(def)))?;
+            let stored =
+                validate(def, &value).or_else(|m| self.err(v.span.clone(), m, Self::config_help(def)))?;
             out.push((*def, stored));
         }
         Ok(out)
     }
 
-    fn broker_config(&self, map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>) -> Result<BrokerConfig> {
+    fn broker_config(&self, map: &Config) -> Result<BrokerConfig> {
         let defs: Vec<&'static ConfigDef> = BROKER_CONFIGS.iter().collect();
         let mut cfg = BrokerConfig::default();
         for (def, value) in self.configs(map, "broker", &defs)? {
@@ -342,10 +263,7 @@ impl<'a> Builder<'a> {
         Ok(cfg)
     }
 
-    fn topic_configs(
-        &self,
-        map: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Vec<(String, i64)>> {
+    fn topic_configs(&self, map: &Config) -> Result<Vec<(String, i64)>> {
         let defs: Vec<&'static ConfigDef> = TOPIC_CONFIGS.iter().map(|(d, _)| d).collect();
         Ok(self.configs(map, "topic", &defs)?.into_iter().map(|(d, v)| (d.name.to_string(), v)).collect())
     }
@@ -531,24 +449,24 @@ impl<'a> Builder<'a> {
                     Some(suggest(k.get_ref(), &producer_config::all_names())),
                 );
             };
-            let value = match v.get_ref() {
-                toml::Value::Integer(i) => producer_config::Value::Int(*i),
-                toml::Value::Boolean(b) => producer_config::Value::Bool(*b),
-                toml::Value::String(s) => producer_config::Value::Str(s.clone()),
-                other => {
+            let value = match &v.kind {
+                Kind::Integer(i) => producer_config::Value::Int(*i),
+                Kind::Boolean(b) => producer_config::Value::Bool(*b),
+                Kind::String(s) => producer_config::Value::Str(s.clone()),
+                _ => {
                     return self.err(
-                        v.span(),
-                        format!("`{}` takes a number, a boolean or a string, got {other}", k.get_ref()),
+                        v.span.clone(),
+                        format!("`{}` takes a number, a boolean or a string, got {v}", k.get_ref()),
                         None,
                     )
                 }
             };
-            cfg.set(key, invert, &value).or_else(|m| self.err(v.span(), m, None))?;
+            cfg.set(key, invert, &value).or_else(|m| self.err(v.span.clone(), m, None))?;
         }
         let explicit = spec.config.iter().find(|(k, _)| {
             producer_config::lookup(k.get_ref()).is_some_and(|(key, _)| key == "enable.idempotence")
         });
-        let span = explicit.map_or(p.span(), |(_, v)| v.span());
+        let span = explicit.map_or(p.span(), |(_, v)| v.span.clone());
         cfg.settle_idempotence(explicit.is_some()).or_else(|m| self.err(span, m, None))?;
         Ok((name, cfg))
     }
@@ -810,24 +728,24 @@ impl<'a> Builder<'a> {
                     Some(suggest(k.get_ref(), &consumer_config::all_names())),
                 );
             };
-            let value = match v.get_ref() {
-                toml::Value::Integer(i) => producer_config::Value::Int(*i),
-                toml::Value::Boolean(b) => producer_config::Value::Bool(*b),
-                toml::Value::String(s) => producer_config::Value::Str(s.clone()),
-                toml::Value::Array(a) if key == "partition.assignment.strategy" => {
+            let value = match &v.kind {
+                Kind::Integer(i) => producer_config::Value::Int(*i),
+                Kind::Boolean(b) => producer_config::Value::Bool(*b),
+                Kind::String(s) => producer_config::Value::Str(s.clone()),
+                Kind::Array(a) if key == "partition.assignment.strategy" => {
                     let parts: Vec<String> =
                         a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
                     producer_config::Value::Str(parts.join(","))
                 }
-                other => {
+                _ => {
                     return self.err(
-                        v.span(),
-                        format!("`{}` takes a number, a boolean or a string, got {other}", k.get_ref()),
+                        v.span.clone(),
+                        format!("`{}` takes a number, a boolean or a string, got {v}", k.get_ref()),
                         None,
                     )
                 }
             };
-            cfg.set(key, k.get_ref(), &value).or_else(|m| self.err(v.span(), m, None))?;
+            cfg.set(key, k.get_ref(), &value).or_else(|m| self.err(v.span.clone(), m, None))?;
         }
         cfg.validate().or_else(|m| self.err(c.span(), m, None))?;
         let group = spec.group.as_ref().map(|g| g.get_ref().clone());
@@ -1606,14 +1524,15 @@ fn suggest(input: &str, known: &[&str]) -> String {
     }
 }
 
-fn toml_to_json(v: &toml::Value) -> serde_json::Value {
-    match v {
-        toml::Value::String(s) => serde_json::Value::String(s.clone()),
-        toml::Value::Integer(i) => serde_json::Value::from(*i),
-        toml::Value::Float(f) => serde_json::Value::from(*f),
-        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
-        toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
-        other => serde_json::Value::String(other.to_string()),
+/// A `where` value as the trace's JSON has it.
+fn toml_to_json(v: &Value) -> serde_json::Value {
+    match &v.kind {
+        Kind::String(s) => serde_json::Value::String(s.clone()),
+        Kind::Integer(i) => serde_json::Value::from(*i),
+        Kind::Float(f) => serde_json::Value::from(*f),
+        Kind::Boolean(b) => serde_json::Value::Bool(*b),
+        Kind::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
+        Kind::Table(_) => serde_json::Value::String(v.to_string()),
     }
 }
 
@@ -1650,14 +1569,5 @@ mod tests {
         assert_eq!(parse_time(&Time::Text("250ms".into())), Ok(SimTime::from_ms(250)));
         assert_eq!(parse_time(&Time::Ms(7)), Ok(SimTime::from_ms(7)));
         assert!(parse_time(&Time::Text("5 parsecs".into())).is_err());
-    }
-
-    #[test]
-    fn unknown_field_gets_a_suggestion() {
-        let (field, help) =
-            unknown_field("unknown field `partitons`, expected one of `name`, `partitions`, `config`")
-                .unwrap();
-        assert_eq!(field, "partitons");
-        assert!(help.starts_with("did you mean `partitions`?"));
     }
 }
