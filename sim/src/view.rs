@@ -37,6 +37,8 @@ pub struct ClusterView {
     pub topics: Vec<TopicView>,
     /// The trace hash so far.
     pub trace_hash: String,
+    /// Internal partitions (`__consumer_offsets`) a caller left out of `partitions`; 0 from [`view`].
+    pub hidden_internal: usize,
 }
 
 /// A node of the network.
@@ -258,6 +260,7 @@ pub fn view(world: &World) -> ClusterView {
         nodes,
         topics,
         trace_hash: world.trace().hash_hex(),
+        hidden_internal: 0,
     }
 }
 

@@ -12,14 +12,18 @@
 
 use kafkasim::scenario::toml::{self, key, quote, Kind, Table, Value};
 use kafkasim::scenario::Scenario;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// What the user asked for, as the page sends it (`{"action": "crash", "broker": 2}`). Nodes are named as
 /// scenario files name them: `broker 2`, `controller`, or a client's name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read by hand ([`InjectRequest::from_json`]): serde's derive for an internally tagged enum buffers the object
+/// through a generic content tree, which was ~45 KB of the wasm bundle for a dozen small objects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum InjectRequest {
     /// Kill the broker's process.
     Crash { broker: i32 },
@@ -75,14 +79,157 @@ pub enum InjectRequest {
     CreatePartitions { topic: String, partitions: i32 },
 }
 
+/// The actions the page can inject, as `"action"` names them.
+const ACTIONS: &[&str] = &[
+    "crash",
+    "restart",
+    "pause",
+    "resume",
+    "isolate",
+    "cut",
+    "heal",
+    "add_consumer",
+    "start_consumer",
+    "stop_consumer",
+    "crash_consumer",
+    "restart_consumer",
+    "create_partitions",
+];
+
+impl InjectRequest {
+    /// One request from the page's JSON, e.g. `{"action": "crash", "broker": 2}`.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let value: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let object =
+            value.as_object().ok_or("an action is a JSON object: {\"action\": \"crash\", \"broker\": 2}")?;
+        Self::from_object(object, &[])
+    }
+
+    /// The request in `object`, whose keys must all be read (`also` lists keys the caller reads).
+    fn from_object(object: &Map<String, Json>, also: &[&'static str]) -> Result<Self, String> {
+        let mut f = Fields { object, read: also.to_vec() };
+        let action = f.string("action")?;
+        let request = match action.as_str() {
+            "crash" => Self::Crash { broker: f.int("broker")? },
+            "restart" => Self::Restart { broker: f.int("broker")? },
+            "isolate" => Self::Isolate { broker: f.int("broker")? },
+            "pause" => Self::Pause { broker: f.opt_int("broker")?, node: f.opt_string("node")? },
+            "resume" => Self::Resume { broker: f.opt_int("broker")?, node: f.opt_string("node")? },
+            "cut" => Self::Cut { from: f.string("from")?, to: f.string("to")?, one_way: f.flag("one_way")? },
+            "heal" => Self::Heal,
+            "add_consumer" => Self::AddConsumer {
+                like: f.opt_string("like")?,
+                group: f.opt_string("group")?,
+                topics: f.opt_strings("topics")?,
+                name: f.opt_string("name")?,
+            },
+            "start_consumer" => Self::StartConsumer { consumer: f.string("consumer")? },
+            "stop_consumer" => Self::StopConsumer { consumer: f.string("consumer")? },
+            "crash_consumer" => Self::CrashConsumer { consumer: f.string("consumer")? },
+            "restart_consumer" => Self::RestartConsumer { consumer: f.string("consumer")? },
+            "create_partitions" => {
+                Self::CreatePartitions { topic: f.string("topic")?, partitions: f.int("partitions")? }
+            }
+            other => {
+                return Err(format!("unknown action `{other}`, expected one of: {}", ACTIONS.join(", ")))
+            }
+        };
+        f.no_other_keys(&action)?;
+        Ok(request)
+    }
+}
+
+/// The keys of one JSON object, read one by one; a key nobody read is an error (a misspelt field is not
+/// silently ignored).
+struct Fields<'a> {
+    object: &'a Map<String, Json>,
+    read: Vec<&'static str>,
+}
+
+impl Fields<'_> {
+    fn get(&mut self, key: &'static str) -> Option<&Json> {
+        self.read.push(key);
+        self.object.get(key).filter(|v| !v.is_null())
+    }
+
+    fn opt_int(&mut self, key: &'static str) -> Result<Option<i32>, String> {
+        self.get(key)
+            .map(|v| {
+                v.as_i64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or(format!("`{key}` must be a whole number"))
+            })
+            .transpose()
+    }
+
+    fn int(&mut self, key: &'static str) -> Result<i32, String> {
+        self.opt_int(key)?.ok_or(format!("missing field `{key}`"))
+    }
+
+    fn opt_string(&mut self, key: &'static str) -> Result<Option<String>, String> {
+        self.get(key)
+            .map(|v| v.as_str().map(str::to_string).ok_or(format!("`{key}` must be a string")))
+            .transpose()
+    }
+
+    fn string(&mut self, key: &'static str) -> Result<String, String> {
+        self.opt_string(key)?.ok_or(format!("missing field `{key}`"))
+    }
+
+    fn opt_strings(&mut self, key: &'static str) -> Result<Option<Vec<String>>, String> {
+        let wrong = || format!("`{key}` must be a list of strings");
+        self.get(key)
+            .map(|v| {
+                let list = v.as_array().ok_or_else(wrong)?;
+                list.iter().map(|s| s.as_str().map(str::to_string).ok_or_else(wrong)).collect()
+            })
+            .transpose()
+    }
+
+    fn flag(&mut self, key: &'static str) -> Result<bool, String> {
+        self.get(key).map_or(Ok(false), |v| v.as_bool().ok_or(format!("`{key}` must be true or false")))
+    }
+
+    fn no_other_keys(&self, action: &str) -> Result<(), String> {
+        match self.object.keys().find(|k| !self.read.contains(&k.as_str())) {
+            Some(k) => Err(format!(
+                "unknown field `{k}` for action `{action}`, expected one of: {}",
+                self.read.iter().filter(|r| **r != "action").copied().collect::<Vec<_>>().join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// An injected action and the whole millisecond it happens at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Injection {
     /// When, in milliseconds from the start.
     pub at_ms: u64,
     /// What.
     #[serde(flatten)]
     pub request: InjectRequest,
+}
+
+impl Injection {
+    /// A share link's list, e.g. `[{"at_ms": 2001, "action": "crash", "broker": 2}]`.
+    pub fn list_from_json(text: &str) -> Result<Vec<Self>, String> {
+        let value: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let list = value.as_array().ok_or("the injected actions are a JSON list")?;
+        list.iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let object = item.as_object().ok_or(format!("item {i} is not a JSON object"))?;
+                let at_ms = object
+                    .get("at_ms")
+                    .and_then(Json::as_u64)
+                    .ok_or(format!("item {i} has no `at_ms` (a whole number of milliseconds)"))?;
+                let request =
+                    InjectRequest::from_object(object, &["at_ms"]).map_err(|e| format!("item {i}: {e}"))?;
+                Ok(Self { at_ms, request })
+            })
+            .collect()
+    }
 }
 
 /// The note every injected timeline entry carries: it marks the fork in the trace and the log.

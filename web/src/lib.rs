@@ -111,14 +111,13 @@ impl Explorer {
         seed: u64,
         injections_json: &str,
     ) -> Result<Explorer, ScenarioFileError> {
-        let injections: Vec<Injection> =
-            serde_json::from_str(injections_json).map_err(|e| ScenarioFileError {
-                file: file_name.to_string(),
-                line: 0,
-                column: 0,
-                message: format!("the link's injected actions are not understood: {e}"),
-                help: None,
-            })?;
+        let injections = Injection::list_from_json(injections_json).map_err(|e| ScenarioFileError {
+            file: file_name.to_string(),
+            line: 0,
+            column: 0,
+            message: format!("the link's injected actions are not understood: {e}"),
+            help: None,
+        })?;
         let session = Session::with_injections(scenario_toml, file_name, seed, injections)?;
         Ok(Explorer { session })
     }
@@ -261,14 +260,8 @@ impl Explorer {
         for r in view.partitions.iter_mut().flat_map(|p| p.replicas.iter_mut()) {
             r.epoch_cache.clear();
         }
-        #[derive(serde::Serialize)]
-        struct PageView {
-            #[serde(flatten)]
-            view: kafkasim::view::ClusterView,
-            hidden_internal: usize,
-        }
-        let hidden_internal = before - view.partitions.len();
-        to_json(&PageView { view, hidden_internal })
+        view.hidden_internal = before - view.partitions.len();
+        to_json(&view)
     }
 
     /// The readable trace events at or after position `from_index` of the trace, as a JSON array of
@@ -329,7 +322,7 @@ impl Explorer {
     /// "crash_consumer" | "restart_consumer", "consumer": NAME}`, `{"action": "create_partitions", "topic": NAME,
     /// "partitions": N}`. Returns `{at_ms, injection, warning?}` as JSON; a bad request is an error message.
     pub fn inject(&mut self, action_json: &str) -> Result<String, JsError> {
-        let request: InjectRequest = serde_json::from_str(action_json)
+        let request = InjectRequest::from_json(action_json)
             .map_err(|e| JsError::new(&format!("bad action {action_json}: {e}")))?;
         let outcome = self.session.inject(request).map_err(|e| JsError::new(&e))?;
         Ok(to_json(&outcome))

@@ -260,16 +260,47 @@ fn bad_injections_are_errors_not_panics() {
 
 #[test]
 fn inject_requests_parse_from_the_pages_json() {
-    let r: InjectRequest = serde_json::from_str(r#"{"action":"isolate","broker":3}"#).expect("valid");
+    let r = InjectRequest::from_json(r#"{"action":"isolate","broker":3}"#).expect("valid");
     assert_eq!(r, InjectRequest::Isolate { broker: 3 });
-    let r: InjectRequest = serde_json::from_str(r#"{"action":"heal"}"#).expect("valid");
+    let r = InjectRequest::from_json(r#"{"action":"heal"}"#).expect("valid");
     assert_eq!(r, InjectRequest::Heal);
-    let r: InjectRequest = serde_json::from_str(r#"{"action":"pause","node":"c1"}"#).expect("valid");
+    let r = InjectRequest::from_json(r#"{"action":"pause","node":"c1"}"#).expect("valid");
     assert_eq!(r, InjectRequest::Pause { broker: None, node: Some("c1".into()) });
-    assert!(serde_json::from_str::<InjectRequest>(r#"{"action":"explode","broker":3}"#).is_err());
-    let i: Vec<Injection> =
-        serde_json::from_str(r#"[{"at_ms":5,"action":"crash","broker":1}]"#).expect("valid");
-    assert_eq!(i[0], Injection { at_ms: 5, request: InjectRequest::Crash { broker: 1 } });
+    let r = InjectRequest::from_json(r#"{"action":"cut","from":"broker 1","to":"c1","one_way":true}"#)
+        .expect("valid");
+    assert_eq!(r, InjectRequest::Cut { from: "broker 1".into(), to: "c1".into(), one_way: true });
+    let r = InjectRequest::from_json(r#"{"action":"add_consumer","group":"g","topics":["a","b"]}"#)
+        .expect("valid");
+    let topics = Some(vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(r, InjectRequest::AddConsumer { like: None, group: Some("g".into()), topics, name: None });
+    let err = InjectRequest::from_json(r#"{"action":"explode","broker":3}"#).expect_err("unknown action");
+    assert!(err.contains("unknown action `explode`") && err.contains("create_partitions"), "{err}");
+    let err = InjectRequest::from_json(r#"{"action":"crash","brokr":3}"#).expect_err("misspelt field");
+    assert!(err.contains("missing field `broker`"), "{err}");
+    let err =
+        InjectRequest::from_json(r#"{"action":"crash","broker":3,"node":"c1"}"#).expect_err("extra field");
+    assert!(err.contains("unknown field `node` for action `crash`, expected one of: broker"), "{err}");
+    let err = InjectRequest::from_json(r#"{"action":"crash","broker":"3"}"#).expect_err("a string");
+    assert!(err.contains("`broker` must be a whole number"), "{err}");
+    let i = Injection::list_from_json(r#"[{"at_ms":5,"action":"crash","broker":1}]"#).expect("valid");
+    assert_eq!(i, vec![Injection { at_ms: 5, request: InjectRequest::Crash { broker: 1 } }]);
+    let err = Injection::list_from_json(r#"[{"action":"crash","broker":1}]"#).expect_err("no instant");
+    assert!(err.contains("item 0 has no `at_ms`"), "{err}");
+}
+
+/// What the page sends back in a share link reads back as the same injections.
+#[test]
+fn injections_written_as_json_read_back_the_same() {
+    let list = vec![
+        Injection { at_ms: 1, request: InjectRequest::Pause { broker: Some(2), node: None } },
+        Injection {
+            at_ms: 2,
+            request: InjectRequest::Cut { from: "a".into(), to: "b".into(), one_way: false },
+        },
+        Injection { at_ms: 3, request: InjectRequest::CreatePartitions { topic: "t".into(), partitions: 4 } },
+    ];
+    let json = serde_json::to_string(&list).unwrap();
+    assert_eq!(Injection::list_from_json(&json).expect("reads back"), list);
 }
 
 #[test]
