@@ -90,7 +90,7 @@ impl<V> NodeTable<V> {
     /// Every node with an entry, in node order.
     pub fn nodes(&self) -> Vec<NodeId> {
         let mut nodes: Vec<NodeId> = self.entries.iter().map(|(n, _)| *n).collect();
-        nodes.sort();
+        super::sort::sort(&mut nodes);
         nodes
     }
 }

@@ -22,6 +22,7 @@ use super::group::OFFSETS_TOPIC;
 use super::messages::Msg;
 use super::metadata::MetadataImage;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, Input, NodeId, Timer};
@@ -357,7 +358,7 @@ impl AdminClient {
         let result = match &call.op {
             AdminOp::ListConsumerGroups => {
                 let mut groups = call.gathered.clone();
-                groups.sort_by(|a, b| a["group"].as_str().cmp(&b["group"].as_str()));
+                sort::sort_by(&mut groups, |a, b| a["group"].as_str().cmp(&b["group"].as_str()));
                 let shown: Vec<String> = groups
                     .iter()
                     .map(|g| {

@@ -15,6 +15,7 @@
 
 pub mod striped;
 
+use crate::engine::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A broker as placement sees it: its id and optional `broker.rack`.
@@ -228,7 +229,7 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<i32, String>) -> Vec<
     }
     // Java's Arrays.sort on Strings compares UTF-16 code units, which differs from byte order for a few
     // non-ASCII names; compare the same way.
-    by_rack.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    sort::sort_by(&mut by_rack, |(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     let mut iterators: Vec<std::vec::IntoIter<i32>> =
         by_rack.into_iter().map(|(_, ids)| ids.into_iter()).collect();
     let mut result = Vec::with_capacity(broker_racks.len());

@@ -13,6 +13,7 @@ use super::classic::{ClassicGroup, GroupState, JoinTimer};
 use super::member::{Member, ReplyTo};
 use super::protocol::{GroupResponse, JoinResult, JoinedMember, MemberRef, CONSUMER_PROTOCOL_TYPE};
 use super::records::{self, GroupValue, OffsetValue, StoredMember};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::Effects;
@@ -1036,7 +1037,7 @@ impl GroupCoordinator {
                 loaded.push(name);
             }
         }
-        loaded.sort();
+        sort::sort(&mut loaded);
         loaded.dedup();
         loaded
     }
@@ -1117,7 +1118,7 @@ impl GroupCoordinator {
             .iter()
             .map(|m| {
                 let mut parts = labels(&m.assignment);
-                parts.sort();
+                sort::sort(&mut parts);
                 serde_json::json!({
                     "member_id": m.id,
                     "client_id": m.client_id.as_ref(),
@@ -1392,7 +1393,7 @@ fn complete_sync(
         let name =
             if duplicate_clients.contains(&m.client_id) { m.id.clone() } else { m.client_id.to_string() };
         let mut parts = labels(&m.assignment);
-        parts.sort();
+        sort::sort(&mut parts);
         shown.insert(name, parts);
         if let Some(parked) = m.awaiting_sync.take() {
             reply(out, parked, GroupResponse::SyncGroup { result: Ok(m.assignment.clone()) });
