@@ -112,7 +112,7 @@ pub fn assign_replicas_to_brokers(
         Ok(assign_rack_unaware(&ids, &spec))
     } else if without_rack.is_empty() {
         let racks: BTreeMap<i32, String> =
-            brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())).collect();
+            sort::btree_map(brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())));
         Ok(assign_rack_aware(&racks, &spec))
     } else {
         Err(PlacementError::MixedRacks { without_rack })
@@ -176,7 +176,7 @@ fn assign_rack_unaware(broker_ids: &[i32], spec: &Spec) -> Vec<Vec<i32>> {
 /// repeat a rack while some rack has no replica, nor a broker while some broker has none.
 fn assign_rack_aware(racks: &BTreeMap<i32, String>, spec: &Spec) -> Vec<Vec<i32>> {
     let arranged = rack_alternated_broker_list(racks);
-    let num_racks = racks.values().collect::<BTreeSet<_>>().len();
+    let num_racks = sort::btree_set(racks.values()).len();
     let n = arranged.len();
     spec.partitions(n)
         .map(|(first, shift)| {

@@ -167,7 +167,7 @@ impl RangeAssignor {
         if use_rack_aware {
             lists.iter_mut().for_each(|l| sort::sort(l));
         }
-        members.iter().map(|(id, _)| (*id).clone()).zip(lists).collect()
+        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 

@@ -39,7 +39,7 @@ impl RoundRobinAssignor {
                 next = (next + 1) % order.len();
             }
         }
-        members.iter().map(|(id, _)| (*id).clone()).zip(lists).collect()
+        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 

@@ -93,7 +93,7 @@ impl ServerRangeAssignor {
 }
 
 fn topic_set(subscription: &Subscription) -> BTreeSet<&str> {
-    subscription.topics.iter().map(String::as_str).collect()
+    sort::btree_set(subscription.topics.iter().map(String::as_str))
 }
 
 /// The partition count of a subscribed topic, or the coordinator's refusal.

@@ -237,10 +237,11 @@ pub(super) fn to_group_assignment(
     members: &Members,
     lists: &[Vec<u32>],
 ) -> BTreeMap<MemberId, Vec<TopicPartition>> {
-    members
-        .ids
-        .iter()
-        .zip(lists)
-        .map(|(id, list)| ((*id).clone(), list.iter().map(|&p| layout.topic_partition(p)).collect()))
-        .collect()
+    sort::btree_map(
+        members
+            .ids
+            .iter()
+            .zip(lists)
+            .map(|(id, list)| ((*id).clone(), list.iter().map(|&p| layout.topic_partition(p)).collect())),
+    )
 }

@@ -39,7 +39,7 @@ impl SubscribedTopics {
         }
         let exists = |t: &str| cluster.partitions_per_topic.get(t).is_some_and(|&n| n > 0);
         let known: BTreeSet<&str> =
-            distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)).collect();
+            sort::btree_set(distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)));
         let mut names: Vec<String> = known.into_iter().map(str::to_string).collect();
         sort::sort_by(&mut names, |a, b| java_cmp(a, b));
         let counts =

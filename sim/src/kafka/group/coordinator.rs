@@ -561,7 +561,7 @@ impl GroupCoordinator {
             m.heartbeat_deadline = Some(now.plus_ms(m.session_timeout_ms));
             m.is_new = false;
         }
-        g.pending_sync = g.members.iter().map(|m| m.id.clone()).collect();
+        g.pending_sync = sort::btree_set(g.members.iter().map(|m| m.id.clone()));
         g.sync_timer = Some((now.plus_ms(g.rebalance_timeout_ms()), g.generation));
         let _ = cfg;
     }
@@ -843,7 +843,7 @@ impl GroupCoordinator {
                     group: group_id.to_string(),
                     member,
                     generation,
-                    offsets: offsets.iter().map(|(tp, o)| (tp.to_string(), *o)).collect(),
+                    offsets: sort::btree_map(offsets.iter().map(|(tp, o)| (tp.to_string(), *o))),
                 });
                 reply(out, to, GroupResponse::OffsetCommit { result: Ok(offsets) });
             }
