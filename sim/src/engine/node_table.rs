@@ -73,6 +73,7 @@ impl<V> NodeTable<V> {
     }
 
     /// The entry of `node`, inserting the default first if there is none.
+    #[inline]
     pub fn get_or_default(&mut self, node: NodeId) -> &mut V
     where
         V: Default,
