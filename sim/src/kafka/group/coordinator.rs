@@ -16,6 +16,7 @@ use super::records::{self, GroupValue, OffsetValue, StoredMember};
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::Effects;
 use crate::kafka::admin::AdminResult;
 use crate::kafka::assignor::{Subscription, TopicPartition};
@@ -89,9 +90,9 @@ pub type Offsets = BTreeMap<TopicPartition, OffsetValue>;
 #[derive(Clone, Debug, Default)]
 pub struct GroupCoordinator {
     /// The groups this broker coordinates (loaded).
-    pub groups: BTreeMap<Rc<str>, ClassicGroup>,
+    pub groups: VecMap<Rc<str>, ClassicGroup>,
     /// Committed offsets per group.
-    pub offsets: BTreeMap<Rc<str>, Offsets>,
+    pub offsets: VecMap<Rc<str>, Offsets>,
     /// Writes queued for the broker to append.
     pub writes: Vec<Write>,
     next_member: u64,
@@ -835,7 +836,7 @@ impl GroupCoordinator {
                 if let Err(e) = result {
                     return reply(out, to, GroupResponse::OffsetCommit { result: Err(e) });
                 }
-                let stored = self.offsets.entry(Rc::clone(group_id)).or_default();
+                let stored = self.offsets.get_or_default(Rc::clone(group_id));
                 for (tp, o) in &offsets {
                     stored.insert(tp.clone(), OffsetValue { offset: *o, commit_ms: now.as_ms() });
                 }
@@ -1020,7 +1021,7 @@ impl GroupCoordinator {
         }
         for (name, entries) in offsets {
             let id: Rc<str> = Rc::from(name.as_str());
-            let stored = self.offsets.entry(Rc::clone(&id)).or_default();
+            let stored = self.offsets.get_or_default(Rc::clone(&id));
             for (tp, v) in entries {
                 match v {
                     Some(v) => {
