@@ -28,6 +28,7 @@
 use crate::events::{self, CheckerStatus, EventLine, Marker, MessageFilter, MessageLine};
 use crate::inject::{self, InjectRequest, Injection};
 use kafkasim::check::Checkers;
+use kafkasim::engine::sort;
 use kafkasim::engine::time::SimTime;
 use kafkasim::engine::trace::{Trace, TraceKind, TraceLevel, TraceMark};
 use kafkasim::engine::world::World;
@@ -137,7 +138,7 @@ impl Session {
         mut injections: Vec<Injection>,
     ) -> Result<Session, ScenarioError> {
         // The order of the appended entries decides the order of actions at the same millisecond.
-        injections.sort_by_key(|i| i.at_ms);
+        sort::sort_by_key(&mut injections, |i| i.at_ms);
         let text = inject::effective_text(scenario_toml, &injections, None);
         let scenario = kafkasim::scenario::parse(file_name, &text)?;
         // `Full`, not `Summary`: the CLI's `--hash` hashes the full trace, and the page must show the same hash.

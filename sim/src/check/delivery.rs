@@ -14,6 +14,7 @@
 //! Records are identified by (group, partition, offset); a run with an unclean election can reuse an offset for a
 //! different record, which this accounting does not tell apart.
 
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::world::World;
@@ -125,7 +126,7 @@ impl PartitionLedger {
             self.processed.iter().map(|(a, (b, _, _))| (*a, *b)).collect();
         covered.extend(self.jumps.iter().filter(|j| j.to > j.from).map(|j| (j.from, j.to - 1)));
         covered.extend(in_progress.iter().copied());
-        covered.sort();
+        sort::sort(&mut covered);
         let mut gaps = Vec::new();
         let mut cursor = start;
         for (a, b) in covered {

@@ -157,17 +157,12 @@ pub(crate) fn lossy_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
 
 /// Partitions that had an unclean election: the durability promises do not hold for them after it.
 pub(crate) fn unclean_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            TraceKind::LeaderElected {
-                partition,
-                election: crate::engine::trace::ElectionKind::Unclean,
-                ..
-            } => Some(partition.clone()),
-            _ => None,
-        })
-        .collect()
+    crate::engine::sort::btree_set(events.iter().filter_map(|e| match &e.kind {
+        TraceKind::LeaderElected {
+            partition, election: crate::engine::trace::ElectionKind::Unclean, ..
+        } => Some(partition.clone()),
+        _ => None,
+    }))
 }
 
 /// Every partition with its controller-side leader and ISR.

@@ -6,6 +6,7 @@ pub mod network;
 pub mod node_table;
 pub mod queue;
 pub mod rng;
+pub mod sort;
 pub mod time;
 pub mod trace;
 pub mod vec_map;

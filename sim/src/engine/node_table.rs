@@ -73,6 +73,7 @@ impl<V> NodeTable<V> {
     }
 
     /// The entry of `node`, inserting the default first if there is none.
+    #[inline]
     pub fn get_or_default(&mut self, node: NodeId) -> &mut V
     where
         V: Default,
@@ -90,7 +91,7 @@ impl<V> NodeTable<V> {
     /// Every node with an entry, in node order.
     pub fn nodes(&self) -> Vec<NodeId> {
         let mut nodes: Vec<NodeId> = self.entries.iter().map(|(n, _)| *n).collect();
-        nodes.sort();
+        super::sort::sort(&mut nodes);
         nodes
     }
 }

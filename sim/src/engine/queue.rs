@@ -89,6 +89,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
         self.free.push(e.slot);

@@ -22,8 +22,10 @@ use super::group::OFFSETS_TOPIC;
 use super::messages::Msg;
 use super::metadata::MetadataImage;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, NodeId, Timer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -62,9 +64,9 @@ enum Step {
 /// The admin client.
 #[derive(Clone, Debug, Default)]
 pub struct AdminClient {
-    calls: BTreeMap<u64, Call>,
+    calls: VecMap<u64, Call>,
     /// correlation → (call, step).
-    pending: BTreeMap<u64, (u64, Step)>,
+    pending: VecMap<u64, (u64, Step)>,
     next_correlation: u64,
     next_call: u64,
     /// Every result so far, in order (for expectations and the CLI).
@@ -181,10 +183,10 @@ impl AdminClient {
     /// ListOffsets to each partition's leader; a partition without one fails the call.
     fn send_list_offsets(&mut self, now: SimTime, id: u64, tps: &[Tp], spec: OffsetSpec, out: &mut Effects) {
         let image = Rc::clone(&self.calls[&id].image);
-        let mut by_leader: BTreeMap<BrokerId, Vec<(Tp, OffsetSpec)>> = BTreeMap::new();
+        let mut by_leader: VecMap<BrokerId, Vec<(Tp, OffsetSpec)>> = VecMap::new();
         for tp in tps {
             match image.partition(*tp).and_then(|p| p.leader) {
-                Some(l) => by_leader.entry(l).or_default().push((*tp, spec)),
+                Some(l) => by_leader.get_or_default(l).push((*tp, spec)),
                 None => {
                     let r = AdminResult::err(
                         ErrorCode::LEADER_NOT_AVAILABLE,
@@ -357,7 +359,7 @@ impl AdminClient {
         let result = match &call.op {
             AdminOp::ListConsumerGroups => {
                 let mut groups = call.gathered.clone();
-                groups.sort_by(|a, b| a["group"].as_str().cmp(&b["group"].as_str()));
+                sort::sort_by(&mut groups, |a, b| a["group"].as_str().cmp(&b["group"].as_str()));
                 let shown: Vec<String> = groups
                     .iter()
                     .map(|g| {

@@ -11,6 +11,7 @@ use super::metadata::MetadataImage;
 use super::partition::{Appended, Partition, Role};
 use super::tp_map::TpMap;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::vec_map::VecMap;
@@ -138,7 +139,9 @@ impl Broker {
 
     /// What a crash leaves behind.
     pub fn into_storage(self) -> BrokerStorage {
-        BrokerStorage { logs: self.partitions.into_iter().map(|(tp, p)| (tp, (p.name, p.log))).collect() }
+        BrokerStorage {
+            logs: sort::btree_map(self.partitions.into_iter().map(|(tp, p)| (tp, (p.name, p.log)))),
+        }
     }
 
     /// Starts the process: register with the controller and start heartbeating.
@@ -252,7 +255,7 @@ impl Broker {
                 self.apply_partition(now, tp, meta, out);
             }
         }
-        let mine: std::collections::BTreeSet<Tp> = mine.into_iter().collect();
+        let mine = sort::btree_set(mine);
         let gone: Vec<Tp> = self.partitions.keys().filter(|tp| !mine.contains(tp)).copied().collect();
         for tp in gone {
             self.partitions.remove(&tp);

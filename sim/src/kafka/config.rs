@@ -2,6 +2,7 @@
 //! (`server/src/main/java/.../ReplicationConfigs.java`, `ServerLogConfigs.java`, `KRaftConfigs.java`,
 //! `storage/.../LogConfig.java`). A scenario sets them by Kafka's own names.
 
+use crate::engine::sort;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -184,7 +185,7 @@ pub struct BrokerConfig {
 
 impl Default for BrokerConfig {
     fn default() -> Self {
-        Self { values: BROKER_CONFIGS.iter().map(|d| (d.name, d.default)).collect() }
+        Self { values: sort::btree_map(BROKER_CONFIGS.iter().map(|d| (d.name, d.default))) }
     }
 }
 

@@ -11,9 +11,9 @@ use super::metadata::{BrokerMeta, MetadataImage, PartitionMeta, TopicMeta};
 use super::types::{BrokerId, ErrorCode, LeaderEpoch, TopicId, Tp};
 use crate::engine::time::SimTime;
 use crate::engine::trace::{ElectionKind, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, NodeId, Timer};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A broker's registration.
@@ -29,7 +29,7 @@ pub struct Controller {
     /// The metadata it owns (the next image to publish).
     pub image: MetadataImage,
     pub(crate) config: Rc<BrokerConfig>,
-    registrations: BTreeMap<BrokerId, Registration>,
+    registrations: VecMap<BrokerId, Registration>,
     next_topic_id: u32,
     /// The placement stream: Kafka draws replica placement start indexes at random.
     pub(crate) rng: ChaCha8Rng,
@@ -43,7 +43,7 @@ impl Controller {
         Self {
             image: MetadataImage::default(),
             config,
-            registrations: BTreeMap::new(),
+            registrations: VecMap::new(),
             next_topic_id: 0,
             rng,
             published: Rc::new(MetadataImage::default()),

@@ -11,6 +11,7 @@ use super::messages::{
 };
 use super::partition::Partition;
 use super::types::{BrokerId, ErrorCode, Offset};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::{Effects, NodeId, Timer};
@@ -73,7 +74,7 @@ impl Broker {
         let leaders: Vec<BrokerId> = {
             let mut l: Vec<BrokerId> =
                 self.partitions.values().filter_map(|p| p.role.followed_leader()).collect();
-            l.sort();
+            sort::sort(&mut l);
             l.dedup();
             l
         };

@@ -15,6 +15,7 @@
 
 pub mod striped;
 
+use crate::engine::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A broker as placement sees it: its id and optional `broker.rack`.
@@ -111,7 +112,7 @@ pub fn assign_replicas_to_brokers(
         Ok(assign_rack_unaware(&ids, &spec))
     } else if without_rack.is_empty() {
         let racks: BTreeMap<i32, String> =
-            brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())).collect();
+            sort::btree_map(brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())));
         Ok(assign_rack_aware(&racks, &spec))
     } else {
         Err(PlacementError::MixedRacks { without_rack })
@@ -175,7 +176,7 @@ fn assign_rack_unaware(broker_ids: &[i32], spec: &Spec) -> Vec<Vec<i32>> {
 /// repeat a rack while some rack has no replica, nor a broker while some broker has none.
 fn assign_rack_aware(racks: &BTreeMap<i32, String>, spec: &Spec) -> Vec<Vec<i32>> {
     let arranged = rack_alternated_broker_list(racks);
-    let num_racks = racks.values().collect::<BTreeSet<_>>().len();
+    let num_racks = sort::btree_set(racks.values()).len();
     let n = arranged.len();
     spec.partitions(n)
         .map(|(first, shift)| {
@@ -228,7 +229,7 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<i32, String>) -> Vec<
     }
     // Java's Arrays.sort on Strings compares UTF-16 code units, which differs from byte order for a few
     // non-ASCII names; compare the same way.
-    by_rack.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    sort::sort_by(&mut by_rack, |(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     let mut iterators: Vec<std::vec::IntoIter<i32>> =
         by_rack.into_iter().map(|(_, ids)| ids.into_iter()).collect();
     let mut result = Vec::with_capacity(broker_racks.len());

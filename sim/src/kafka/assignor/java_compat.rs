@@ -15,6 +15,7 @@
 //! order there. It needs 9 keys whose spread hashes agree in their low 6+ bits, which the member ids and
 //! partitions of real groups practically never produce.
 
+use crate::engine::sort;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -191,7 +192,7 @@ impl JavaHashTable {
     pub fn iteration_order(&self) -> Vec<u32> {
         let mut keys: Vec<(usize, i64, u32)> =
             self.entries.iter().map(|(&k, s)| (self.bucket(s.spread), s.place, k)).collect();
-        keys.sort_unstable();
+        sort::sort(&mut keys);
         keys.into_iter().map(|(_, _, k)| k).collect()
     }
 }
@@ -222,7 +223,7 @@ pub fn hash_map_order(hashes: &[i32]) -> Vec<u32> {
     }
     let mask = capacity - 1;
     let mut order: Vec<u32> = (0..hashes.len() as u32).collect();
-    order.sort_by_key(|&i| ((spread(hashes[i as usize]) as usize) & mask, i));
+    sort::sort_u32_by_key(&mut order, |i| ((spread(hashes[i as usize]) as usize) & mask, i));
     order
 }
 

@@ -18,6 +18,7 @@ use super::{
     dedup_members, member_info_cmp, use_rack_aware_assignment, Cluster, GroupAssignment, GroupSubscription,
     MemberId, Subscription, TopicPartition,
 };
+use crate::engine::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The client `RangeAssignor`. Stateless apart from Kafka's test-only rack switch.
@@ -60,7 +61,7 @@ impl<'a> TopicState<'a> {
     ) -> Self {
         let consumer_racks: Vec<Option<&str>> = consumers.iter().map(|&m| racks[m]).collect();
         let mut all_consumer_racks: Vec<&str> = consumer_racks.iter().flatten().copied().collect();
-        all_consumer_racks.sort_unstable();
+        sort::sort(&mut all_consumer_racks);
         all_consumer_racks.dedup();
         // Replica racks are only looked at when some subscriber has a rack (L248-258).
         let partition_racks: Vec<Vec<&str>> = if all_consumer_racks.is_empty() {
@@ -69,7 +70,7 @@ impl<'a> TopicState<'a> {
             (0..num_partitions).map(|p| distinct_racks(cluster.racks_of(topic, p as i32))).collect()
         };
         let mut all_partition_racks: Vec<&str> = partition_racks.iter().flatten().copied().collect();
-        all_partition_racks.sort_unstable();
+        sort::sort(&mut all_partition_racks);
         all_partition_racks.dedup();
         let needs_rack_aware_assignment = use_rack_aware_assignment(
             &all_consumer_racks,
@@ -132,7 +133,7 @@ impl<'a> TopicState<'a> {
 /// A partition's replica racks as a sorted set.
 fn distinct_racks(racks: &[String]) -> Vec<&str> {
     let mut out: Vec<&str> = racks.iter().map(String::as_str).collect();
-    out.sort_unstable();
+    sort::sort(&mut out);
     out.dedup();
     out
 }
@@ -164,9 +165,9 @@ impl RangeAssignor {
             assign_ranges(state, false, &mut lists);
         }
         if use_rack_aware {
-            lists.iter_mut().for_each(|l| l.sort());
+            lists.iter_mut().for_each(|l| sort::sort(l));
         }
-        members.iter().map(|(id, _)| (*id).clone()).zip(lists).collect()
+        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 
@@ -205,7 +206,7 @@ fn subscribers_per_topic(
 ) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..members.len()).collect();
     let key = |m: usize| (members[m].0, members[m].1.group_instance_id.as_deref());
-    order.sort_by(|&a, &b| member_info_cmp(key(a), key(b)));
+    sort::sort_by(&mut order, |&a, &b| member_info_cmp(key(a), key(b)));
     let mut subscribers: Vec<Vec<usize>> = vec![Vec::new(); topics.len()];
     for m in order {
         for &t in topics.set_of(m) {

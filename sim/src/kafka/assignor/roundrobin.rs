@@ -10,6 +10,7 @@
 
 use super::subscribed::SubscribedTopics;
 use super::{dedup_members, member_info_cmp, Cluster, GroupAssignment, GroupSubscription, TopicPartition};
+use crate::engine::sort;
 
 /// The `RoundRobinAssignor`. Stateless.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,7 +22,7 @@ impl RoundRobinAssignor {
         let members = dedup_members(subscriptions);
         let mut order: Vec<usize> = (0..members.len()).collect();
         let key = |m: usize| (members[m].0, members[m].1.group_instance_id.as_deref());
-        order.sort_by(|&a, &b| member_info_cmp(key(a), key(b)));
+        sort::sort_by(&mut order, |&a, &b| member_info_cmp(key(a), key(b)));
         let lists: Vec<&[String]> = members.iter().map(|(_, s)| s.topics.as_slice()).collect();
         // Only topics that exist with partitions contribute partitions, so the others can be left out.
         let topics = SubscribedTopics::new(cluster, &lists);
@@ -38,7 +39,7 @@ impl RoundRobinAssignor {
                 next = (next + 1) % order.len();
             }
         }
-        members.iter().map(|(id, _)| (*id).clone()).zip(lists).collect()
+        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 

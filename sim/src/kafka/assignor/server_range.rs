@@ -16,6 +16,7 @@ use super::{
     dedup_members, member_info_cmp, AssignError, Cluster, GroupAssignment, GroupSubscription, Subscription,
     TopicPartition,
 };
+use crate::engine::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The coordinator-side `RangeAssignor`. Stateless.
@@ -68,7 +69,7 @@ impl ServerRangeAssignor {
         }
         let mut order: Vec<usize> = (0..members.len()).collect();
         let key = |m: usize| (members[m].0, members[m].1.group_instance_id.as_deref());
-        order.sort_by(|&a, &b| member_info_cmp(key(a), key(b)));
+        sort::sort_by(&mut order, |&a, &b| member_info_cmp(key(a), key(b)));
         // Subscriptions are topic-id sets on the coordinator.
         let topic_sets: Vec<BTreeSet<&str>> = members.iter().map(|(_, s)| topic_set(s)).collect();
         let homogeneous = topic_sets.iter().all(|t| *t == topic_sets[0]);
@@ -84,7 +85,7 @@ impl ServerRangeAssignor {
                 let Some(topic_ranges) = ranges.get_mut(topic) else { continue };
                 partitions.extend(topic_ranges.next().map(|p| TopicPartition::new(*topic, p)));
             }
-            partitions.sort();
+            sort::sort(&mut partitions);
             assignment.insert(members[m].0.clone(), partitions);
         }
         Ok(assignment)
@@ -92,7 +93,7 @@ impl ServerRangeAssignor {
 }
 
 fn topic_set(subscription: &Subscription) -> BTreeSet<&str> {
-    subscription.topics.iter().map(String::as_str).collect()
+    sort::btree_set(subscription.topics.iter().map(String::as_str))
 }
 
 /// The partition count of a subscribed topic, or the coordinator's refusal.

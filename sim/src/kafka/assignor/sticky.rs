@@ -29,6 +29,7 @@ use super::{
     sticky_constrained, sticky_general, AssignError, Cluster, GroupAssignment, GroupSubscription, MemberId,
     Subscription, TopicPartition, DEFAULT_GENERATION,
 };
+use crate::engine::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which sticky assignor: they differ in how they read a member's previous ownership (Kafka's abstract
@@ -152,7 +153,9 @@ impl StickyCore {
             (lists, None)
         };
         self.partitions_transferring_ownership = transferring.as_ref().map(|moved| {
-            moved.iter().map(|&(p, m)| (layout.topic_partition(p), members.ids[m as usize].clone())).collect()
+            sort::btree_map(
+                moved.iter().map(|&(p, m)| (layout.topic_partition(p), members.ids[m as usize].clone())),
+            )
         });
         Ok(StickyRun { layout, members, lists, transferring })
     }
@@ -174,7 +177,7 @@ impl StickyCore {
             let topics = &members.subscriptions[m as usize].topics;
             match &reference {
                 None if !topics.is_empty() => {
-                    reference = Some((m, topics.iter().map(String::as_str).collect()));
+                    reference = Some((m, sort::btree_set(topics.iter().map(String::as_str))));
                 }
                 Some((first, set)) if equal => {
                     // A list that repeats a topic is longer than the set, so it differs (L149-154) even

@@ -20,6 +20,7 @@
 use super::sticky_layout::{Layout, Members, NO_MEMBER};
 use super::sticky_rack::RackInfo;
 use super::AssignError;
+use crate::engine::sort;
 use std::collections::VecDeque;
 
 /// The result of a build: each member's partitions and the partitions that change owner (partition, new owner).
@@ -77,8 +78,8 @@ pub(super) fn build(
     }
     let mut unassigned = unassigned_partitions(layout, std::mem::take(&mut builder.assigned));
     let rank = &members.rank;
-    builder.unfilled_under_min_quota.sort_by_key(|&m| rank[m as usize]);
-    builder.unfilled_exactly_min_quota.make_contiguous().sort_by_key(|&m| rank[m as usize]);
+    sort::sort_u32_by_key(&mut builder.unfilled_under_min_quota, |m| rank[m as usize]);
+    sort::sort_u32_by_key(builder.unfilled_exactly_min_quota.make_contiguous(), |m| rank[m as usize]);
     rack.sort_partitions_by_rack_consumers(&mut unassigned);
     if rack.is_rack_aware() {
         unassigned = builder.assign_rack_aware_round_robin(unassigned);
@@ -96,7 +97,7 @@ fn unassigned_partitions(layout: &Layout, mut assigned: Vec<u32>) -> Vec<u32> {
     if assigned.is_empty() {
         return all.collect();
     }
-    assigned.sort_by_key(|&p| (layout.topic_of(p), layout.partition_id(p)));
+    sort::sort_u32_by_key(&mut assigned, |p| (layout.topic_of(p), layout.partition_id(p)));
     let mut rest = assigned.into_iter();
     let mut next = rest.next();
     let mut add_directly = false;
@@ -125,7 +126,7 @@ impl Constrained<'_> {
         }
         let layout = self.layout;
         // Lowest partition ids first, then topic (L678).
-        kept.sort_by_key(|&p| (layout.partition_id(p), layout.topic_of(p)));
+        sort::sort_u32_by_key(&mut kept, |p| (layout.partition_id(p), layout.topic_of(p)));
         kept.retain(|&p| !self.partitions_with_multiple_previous_owners[p as usize]);
 
         let keep = if kept.len() < self.min_quota {

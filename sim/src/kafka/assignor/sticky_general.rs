@@ -23,6 +23,7 @@ use super::sticky_layout::{Layout, Members, NO_MEMBER};
 use super::sticky_movements::PartitionMovements;
 use super::sticky_rack::RackInfo;
 use super::{AssignError, DEFAULT_GENERATION};
+use crate::engine::sort;
 use std::collections::BTreeSet;
 
 /// One member's `MemberData`, as partition indices.
@@ -139,7 +140,7 @@ impl<'a> General<'a> {
         }
         // Topics by number of potential consumers, then name; partitions ascending (L993-995).
         let mut topics: Vec<u32> = (0..num_topics as u32).collect();
-        topics.sort_by_key(|&t| topic_consumer_count[t as usize]);
+        sort::sort_u32_by_key(&mut topics, |t| topic_consumer_count[t as usize]);
         let sorted_all_partitions = topics.iter().flat_map(|&t| layout.partitions_of(t)).collect();
         Self {
             layout,
@@ -200,7 +201,7 @@ impl<'a> General<'a> {
         assigned.iter().for_each(|&p| kept[p as usize] = true);
         let layout = self.layout;
         let consumers = &self.topic_consumer_count;
-        assigned.sort_by_key(|&p| {
+        sort::sort_u32_by_key(&mut assigned, |p| {
             let t = layout.topic_of(p);
             (consumers[t as usize], t, layout.partition_id(p))
         });
@@ -292,7 +293,7 @@ impl<'a> General<'a> {
     fn balance_score(&self, assignment: &[Vec<u32>]) -> i32 {
         let mut counts: Vec<i64> =
             (0..assignment.len()).filter(|&m| self.present[m]).map(|m| assignment[m].len() as i64).collect();
-        counts.sort_unstable();
+        sort::sort(&mut counts);
         let n = counts.len() as i64;
         let sum: i64 = counts.iter().enumerate().map(|(i, &c)| c * (2 * i as i64 - (n - 1))).sum();
         sum as i32

@@ -16,6 +16,7 @@
 use super::java_compat::{hash_map_order, string_hash, topic_partition_hash};
 use super::subscribed::SubscribedTopics;
 use super::{dedup_members, Cluster, GroupSubscription, MemberId, Subscription, TopicPartition};
+use crate::engine::sort;
 use std::collections::BTreeMap;
 
 /// The sentinel for "no member" in per-partition member arrays.
@@ -209,7 +210,7 @@ impl<'a> Members<'a> {
         let members = dedup_members(subscriptions);
         let ids: Vec<&MemberId> = members.iter().map(|(id, _)| *id).collect();
         let mut by_rank: Vec<u32> = (0..ids.len() as u32).collect();
-        by_rank.sort_by(|&a, &b| ids[a as usize].cmp(ids[b as usize]));
+        sort::sort_u32_by(&mut by_rank, |a, b| ids[a as usize].cmp(ids[b as usize]));
         let mut rank = vec![0u32; ids.len()];
         for (r, &m) in by_rank.iter().enumerate() {
             rank[m as usize] = r as u32;
@@ -236,10 +237,11 @@ pub(super) fn to_group_assignment(
     members: &Members,
     lists: &[Vec<u32>],
 ) -> BTreeMap<MemberId, Vec<TopicPartition>> {
-    members
-        .ids
-        .iter()
-        .zip(lists)
-        .map(|(id, list)| ((*id).clone(), list.iter().map(|&p| layout.topic_partition(p)).collect()))
-        .collect()
+    sort::btree_map(
+        members
+            .ids
+            .iter()
+            .zip(lists)
+            .map(|(id, list)| ((*id).clone(), list.iter().map(|&p| layout.topic_partition(p)).collect())),
+    )
 }

@@ -11,6 +11,7 @@
 
 use super::sticky_layout::{Layout, Members};
 use super::{use_rack_aware_assignment, Cluster};
+use crate::engine::sort;
 use std::collections::BTreeMap;
 
 /// Racks interned as small integers, per member and per partition.
@@ -50,7 +51,7 @@ impl RackInfo {
                     let tp = layout.topic_partition(p);
                     let mut racks: Vec<u32> =
                         cluster.racks_of(&tp.topic, tp.partition).iter().map(|r| intern(r)).collect();
-                    racks.sort_unstable();
+                    sort::sort_u32(&mut racks);
                     racks.dedup();
                     racks
                 })
@@ -62,7 +63,7 @@ impl RackInfo {
             .collect();
         let consumer_rack_set: Vec<u32> = consumers_per_rack.keys().copied().collect();
         let mut all_partition_racks: Vec<u32> = local_partition_racks.iter().flatten().copied().collect();
-        all_partition_racks.sort_unstable();
+        sort::sort_u32(&mut all_partition_racks);
         all_partition_racks.dedup();
         let rack_aware = use_rack_aware_assignment(
             &consumer_rack_set,
@@ -112,7 +113,7 @@ impl RackInfo {
     /// partition's racks, fewest first, so that scarce partitions find a same-rack member first.
     pub(super) fn sort_partitions_by_rack_consumers(&self, partitions: &mut [u32]) {
         if !self.num_consumers_by_partition.is_empty() {
-            partitions.sort_by_key(|&p| self.num_consumers_by_partition[p as usize]);
+            sort::sort_u32_by_key(partitions, |p| self.num_consumers_by_partition[p as usize]);
         }
     }
 

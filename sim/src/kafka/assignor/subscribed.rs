@@ -7,6 +7,7 @@
 
 use super::java_compat::java_cmp;
 use super::Cluster;
+use crate::engine::sort;
 use std::collections::BTreeSet;
 
 /// The subscribed topics of one assignment and each member's topics.
@@ -38,16 +39,16 @@ impl SubscribedTopics {
         }
         let exists = |t: &str| cluster.partitions_per_topic.get(t).is_some_and(|&n| n > 0);
         let known: BTreeSet<&str> =
-            distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)).collect();
+            sort::btree_set(distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)));
         let mut names: Vec<String> = known.into_iter().map(str::to_string).collect();
-        names.sort_by(|a, b| java_cmp(a, b));
+        sort::sort_by(&mut names, |a, b| java_cmp(a, b));
         let counts =
             names.iter().map(|t| cluster.partitions_per_topic.get(t).copied().unwrap_or(0)).collect();
         let mut topics = Self { names, counts, lists: Vec::new(), sets: Vec::new(), member_list };
         for list in distinct {
             let resolved: Vec<u32> = list.iter().filter_map(|t| topics.index(t)).collect();
             let mut set = resolved.clone();
-            set.sort_unstable();
+            sort::sort_u32(&mut set);
             set.dedup();
             topics.lists.push(resolved);
             topics.sets.push(set);

@@ -6,12 +6,12 @@ use super::config::OffsetReset;
 use super::{Consumer, MemberState, PartitionState, Pending};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::Effects;
 use crate::kafka::assignor::TopicPartition;
 use crate::kafka::group::protocol::{GroupRequest, OffsetSpec};
 use crate::kafka::messages::{FetchPartition, FetchRequest, FetchResponse, Msg};
 use crate::kafka::types::{BrokerId, ErrorCode, Offset, Tp};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 impl Consumer {
@@ -149,13 +149,13 @@ impl Consumer {
                 return;
             }
         };
-        let mut by_leader: BTreeMap<BrokerId, Vec<(Tp, OffsetSpec)>> = BTreeMap::new();
+        let mut by_leader: VecMap<BrokerId, Vec<(Tp, OffsetSpec)>> = VecMap::new();
         for (tp, p) in &self.partitions {
             if !p.needs_reset || p.resolving {
                 continue;
             }
             if let Some(leader) = self.metadata.partition(*tp).and_then(|m| m.leader) {
-                by_leader.entry(leader).or_default().push((*tp, spec));
+                by_leader.get_or_default(leader).push((*tp, spec));
             }
         }
         for (leader, partitions) in by_leader {
@@ -250,7 +250,7 @@ impl Consumer {
                 _ => None,
             })
             .collect();
-        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: VecMap<BrokerId, Vec<FetchPartition>> = VecMap::new();
         for (tp, p) in &self.partitions {
             if !self.fetchable(now, p) {
                 continue;
@@ -260,7 +260,7 @@ impl Consumer {
             if busy.contains(&leader) || !self.reachable(now, leader) {
                 continue;
             }
-            by_leader.entry(leader).or_default().push(FetchPartition {
+            by_leader.get_or_default(leader).push(FetchPartition {
                 tp: *tp,
                 fetch_offset: p.position.expect("fetchable"),
                 last_fetched_epoch: None,

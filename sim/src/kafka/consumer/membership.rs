@@ -3,6 +3,7 @@
 //! that make a member rejoin (`AbstractCoordinator`, `ConsumerCoordinator`; kafka-group-protocol.md §4.4, §6).
 
 use super::{App, Consumer, MemberState, PartitionState, Pending};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::Effects;
@@ -276,7 +277,7 @@ impl Consumer {
             group: self.group_name(),
             partitions: {
                 let mut p = labels(revoked);
-                p.sort();
+                sort::sort(&mut p);
                 p
             },
             lost,
@@ -445,7 +446,7 @@ impl Consumer {
             }
         }
         let mut sorted = self.owned.clone();
-        sorted.sort();
+        sort::sort(&mut sorted);
         out.trace(TraceKind::PartitionsAssigned {
             consumer: self.name.to_string(),
             group: self.group_name(),
@@ -453,7 +454,7 @@ impl Consumer {
             partitions: labels(&sorted),
             added: {
                 let mut a = labels(&added);
-                a.sort();
+                sort::sort(&mut a);
                 a
             },
         });

@@ -23,6 +23,7 @@ mod tests;
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use crate::kafka::assignor::{CooperativeStickyAssignor, StickyAssignor, TopicPartition};
 use crate::kafka::group::protocol::{GroupRequest, GroupResponse};
@@ -166,11 +167,11 @@ pub struct Consumer {
     rng: ChaCha8Rng,
     coordinator_errors: u32,
     /// Brokers whose connection broke: no request before the instant, and how many breaks in a row.
-    broker_backoff: BTreeMap<BrokerId, (SimTime, u32)>,
+    broker_backoff: VecMap<BrokerId, (SimTime, u32)>,
     metadata: Rc<MetadataImage>,
     metadata_due: SimTime,
     next_correlation: u64,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: VecMap<u64, InFlight>,
     wake: LazyTimer,
     // ---- membership ----
     /// The member id the coordinator gave ("" before).
@@ -193,7 +194,7 @@ pub struct Consumer {
     last_poll: SimTime,
     protocol: Option<String>,
     /// The leader's view of partition counts when it assigned (a change makes it rejoin).
-    assignment_snapshot: BTreeMap<String, usize>,
+    assignment_snapshot: VecMap<String, usize>,
     sticky: StickyAssignor,
     cooperative: CooperativeStickyAssignor,
     // ---- assignment and positions ----
@@ -230,11 +231,11 @@ impl Consumer {
             restarts: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
             coordinator_errors: 0,
-            broker_backoff: BTreeMap::new(),
+            broker_backoff: VecMap::new(),
             metadata: Rc::new(MetadataImage::default()),
             metadata_due: SimTime::ZERO,
             next_correlation: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             wake: LazyTimer::default(),
             member_id: String::new(),
             generation: -1,
@@ -250,7 +251,7 @@ impl Consumer {
             last_heartbeat_ok: SimTime::ZERO,
             last_poll: SimTime::ZERO,
             protocol: None,
-            assignment_snapshot: BTreeMap::new(),
+            assignment_snapshot: VecMap::new(),
             sticky: StickyAssignor::default(),
             cooperative: CooperativeStickyAssignor::default(),
             owned: Vec::new(),

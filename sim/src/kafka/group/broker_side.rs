@@ -11,6 +11,7 @@ use super::protocol::{GroupRequest, GroupResponse, OffsetSpec};
 use super::{coordinator_partition, OFFSETS_TOPIC};
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, LazyTimer, NodeId, Timer};
 use crate::kafka::admin::{AdminOp, AdminResult};
 use crate::kafka::broker::Broker;
@@ -18,7 +19,6 @@ use crate::kafka::log::Batch;
 use crate::kafka::messages::Msg;
 use crate::kafka::partition::Appended;
 use crate::kafka::types::{ErrorCode, LeaderEpoch, Offset, TopicId, Tp};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// How long a broker waits before asking the controller again to create `__consumer_offsets`.
@@ -49,7 +49,7 @@ pub struct CoordinatorSide {
     /// The coordinator.
     pub coordinator: GroupCoordinator,
     /// The offsets partitions this broker leads.
-    pub shards: BTreeMap<u32, Shard>,
+    pub shards: VecMap<u32, Shard>,
     pending: Vec<PendingWrite>,
     timer: LazyTimer,
     retention_started: bool,
@@ -214,7 +214,7 @@ impl Broker {
     /// no longer leads.
     pub(crate) fn sync_coordinator_shards(&mut self, now: SimTime, out: &mut Effects) {
         let Some((topic, n)) = self.offsets_topic() else { return };
-        let mut led: BTreeMap<u32, LeaderEpoch> = BTreeMap::new();
+        let mut led: VecMap<u32, LeaderEpoch> = VecMap::new();
         for p in 0..n {
             if let Some(part) = self.partitions.get(&Tp { topic, partition: p }).filter(|x| x.is_leader()) {
                 led.insert(p, part.leader_epoch);

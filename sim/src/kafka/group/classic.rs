@@ -14,8 +14,9 @@
 
 use super::member::Member;
 use crate::engine::time::SimTime;
+use crate::engine::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// `ClassicGroupState`.
@@ -89,9 +90,9 @@ pub struct ClassicGroup {
     /// Members, in the order they were added (Kafka's map order stands in for it where a tie needs an order).
     pub members: Vec<Member>,
     /// `group.instance.id` → member id.
-    pub static_members: BTreeMap<String, String>,
+    pub static_members: VecMap<String, String>,
     /// Member ids handed out with MEMBER_ID_REQUIRED, with their session deadline.
-    pub pending_join: BTreeMap<String, SimTime>,
+    pub pending_join: VecMap<String, SimTime>,
     /// Members expected to send SyncGroup in this generation.
     pub pending_sync: BTreeSet<String>,
     /// Set when a member is added during the initial rebalance: the delay is extended.
@@ -117,8 +118,8 @@ impl ClassicGroup {
             protocol_name: None,
             leader: None,
             members: Vec::new(),
-            static_members: BTreeMap::new(),
-            pending_join: BTreeMap::new(),
+            static_members: VecMap::new(),
+            pending_join: VecMap::new(),
             pending_sync: BTreeSet::new(),
             new_member_added: false,
             join_timer: None,

@@ -13,8 +13,10 @@ use super::classic::{ClassicGroup, GroupState, JoinTimer};
 use super::member::{Member, ReplyTo};
 use super::protocol::{GroupResponse, JoinResult, JoinedMember, MemberRef, CONSUMER_PROTOCOL_TYPE};
 use super::records::{self, GroupValue, OffsetValue, StoredMember};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::Effects;
 use crate::kafka::admin::AdminResult;
 use crate::kafka::assignor::{Subscription, TopicPartition};
@@ -88,9 +90,9 @@ pub type Offsets = BTreeMap<TopicPartition, OffsetValue>;
 #[derive(Clone, Debug, Default)]
 pub struct GroupCoordinator {
     /// The groups this broker coordinates (loaded).
-    pub groups: BTreeMap<Rc<str>, ClassicGroup>,
+    pub groups: VecMap<Rc<str>, ClassicGroup>,
     /// Committed offsets per group.
-    pub offsets: BTreeMap<Rc<str>, Offsets>,
+    pub offsets: VecMap<Rc<str>, Offsets>,
     /// Writes queued for the broker to append.
     pub writes: Vec<Write>,
     next_member: u64,
@@ -560,7 +562,7 @@ impl GroupCoordinator {
             m.heartbeat_deadline = Some(now.plus_ms(m.session_timeout_ms));
             m.is_new = false;
         }
-        g.pending_sync = g.members.iter().map(|m| m.id.clone()).collect();
+        g.pending_sync = sort::btree_set(g.members.iter().map(|m| m.id.clone()));
         g.sync_timer = Some((now.plus_ms(g.rebalance_timeout_ms()), g.generation));
         let _ = cfg;
     }
@@ -834,7 +836,7 @@ impl GroupCoordinator {
                 if let Err(e) = result {
                     return reply(out, to, GroupResponse::OffsetCommit { result: Err(e) });
                 }
-                let stored = self.offsets.entry(Rc::clone(group_id)).or_default();
+                let stored = self.offsets.get_or_default(Rc::clone(group_id));
                 for (tp, o) in &offsets {
                     stored.insert(tp.clone(), OffsetValue { offset: *o, commit_ms: now.as_ms() });
                 }
@@ -842,7 +844,7 @@ impl GroupCoordinator {
                     group: group_id.to_string(),
                     member,
                     generation,
-                    offsets: offsets.iter().map(|(tp, o)| (tp.to_string(), *o)).collect(),
+                    offsets: sort::btree_map(offsets.iter().map(|(tp, o)| (tp.to_string(), *o))),
                 });
                 reply(out, to, GroupResponse::OffsetCommit { result: Ok(offsets) });
             }
@@ -1019,7 +1021,7 @@ impl GroupCoordinator {
         }
         for (name, entries) in offsets {
             let id: Rc<str> = Rc::from(name.as_str());
-            let stored = self.offsets.entry(Rc::clone(&id)).or_default();
+            let stored = self.offsets.get_or_default(Rc::clone(&id));
             for (tp, v) in entries {
                 match v {
                     Some(v) => {
@@ -1036,7 +1038,7 @@ impl GroupCoordinator {
                 loaded.push(name);
             }
         }
-        loaded.sort();
+        sort::sort(&mut loaded);
         loaded.dedup();
         loaded
     }
@@ -1117,7 +1119,7 @@ impl GroupCoordinator {
             .iter()
             .map(|m| {
                 let mut parts = labels(&m.assignment);
-                parts.sort();
+                sort::sort(&mut parts);
                 serde_json::json!({
                     "member_id": m.id,
                     "client_id": m.client_id.as_ref(),
@@ -1392,7 +1394,7 @@ fn complete_sync(
         let name =
             if duplicate_clients.contains(&m.client_id) { m.id.clone() } else { m.client_id.to_string() };
         let mut parts = labels(&m.assignment);
-        parts.sort();
+        sort::sort(&mut parts);
         shown.insert(name, parts);
         if let Some(parked) = m.awaiting_sync.take() {
             reply(out, parked, GroupResponse::SyncGroup { result: Ok(m.assignment.clone()) });
