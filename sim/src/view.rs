@@ -2,6 +2,7 @@
 //! It is built from the world, never from the UI's own state, so every front end shows the same thing.
 
 use crate::engine::action::Liveness;
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::world::{Client, World};
 use crate::engine::NodeId;
@@ -487,6 +488,6 @@ pub fn group_views(world: &World) -> Vec<GroupView> {
             });
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    sort::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
     out
 }

@@ -3,6 +3,7 @@
 
 use crate::check::CheckReport;
 use crate::engine::action::Liveness;
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceEvent;
 use crate::engine::world::World;
@@ -235,10 +236,10 @@ fn check_partition(
         }
     }
     let mut actual_isr: Vec<i32> = p.isr.iter().map(|b| b.0).collect();
-    actual_isr.sort();
+    sort::sort(&mut actual_isr);
     if let Some(want) = isr {
         let mut want = want.to_vec();
-        want.sort();
+        sort::sort(&mut want);
         if want != actual_isr {
             problems.push(format!("ISR is {actual_isr:?}, expected {want:?}"));
         }

@@ -5,6 +5,7 @@
 
 use super::expect::{in_window, verdict, Count, GroupCheck, Verdict};
 use crate::check::delivery::{skipped_records, DeliveryLedger};
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
 use crate::engine::world::World;
@@ -23,7 +24,7 @@ pub fn high_watermark(world: &World, partition: &str) -> Option<Offset> {
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
+    sort::sort(&mut v);
     v
 }
 

@@ -9,6 +9,7 @@ use super::format::{
 };
 use super::format::{Time, Topic};
 use super::toml::{Entry, Kind, Value};
+use crate::engine::sort;
 use crate::kafka::partitioner::closest_name;
 use std::collections::BTreeMap;
 
@@ -345,11 +346,9 @@ impl Reader<'_, '_> {
             "log" => e.log = Some(self.strings(v, key)?),
             "where" => {
                 let Kind::Table(t) = &v.kind else { return self.type_error(v, key, TABLE) };
-                let mut fields: Vec<(String, Value)> = Vec::with_capacity(t.entries.len());
-                for entry in &t.entries {
-                    let i = fields.partition_point(|(k, _)| *k < entry.key);
-                    fields.insert(i, (entry.key.clone(), entry.value.clone()));
-                }
+                let mut fields: Vec<(String, Value)> =
+                    t.entries.iter().map(|entry| (entry.key.clone(), entry.value.clone())).collect();
+                sort::sort_by(&mut fields, |a, b| a.0.cmp(&b.0));
                 e.where_ = fields;
             }
             "between" => {

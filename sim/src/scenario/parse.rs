@@ -10,6 +10,7 @@ use super::toml::{self, Kind, Value};
 use super::{Scenario, TopicSpec};
 use crate::engine::action::{Action, ConsumerOp, TimedAction};
 use crate::engine::network::LinkConfig;
+use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::world::ConsumerSpec;
 use crate::engine::NodeId;
@@ -122,7 +123,7 @@ impl<'a> Builder<'a> {
         for s in &f.timeline {
             timeline.push(self.step(s, &mut names, duration)?);
         }
-        timeline.sort_by_key(|a| a.at_ms);
+        sort::sort_by_key(&mut timeline, |a| a.at_ms);
         let mut expectations = Vec::new();
         for e in &f.expect {
             expectations.push(self.expect(e, &names, duration)?);

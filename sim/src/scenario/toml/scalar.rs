@@ -22,20 +22,23 @@ impl Parser<'_> {
         )
     }
 
+    /// A one-line string (opened with `quote`) that its line or the file ends before it closes.
+    fn unclosed<T>(&self, quote: char) -> Result<T> {
+        let end = if self.peek().is_none() { "the file" } else { "the line" };
+        let three = quote.to_string().repeat(3);
+        let help = format!(
+            "close the string with `{quote}` on its line; for text over several lines use {three}…{three}"
+        );
+        self.error(self.pos, format!("unclosed string: {end} ends before the closing `{quote}`"), Some(&help))
+    }
+
     /// `"text"` with escapes, on one line.
     pub(super) fn basic_string(&mut self) -> Result<String> {
         self.pos += 1;
         let mut out = String::new();
         loop {
             match self.rest().chars().next() {
-                None | Some('\n' | '\r') => {
-                    let end = if self.peek().is_none() { "the file" } else { "the line" };
-                    return self.error(
-                        self.pos,
-                        format!("unclosed string: {end} ends before the closing `\"`"),
-                        Some("close the string with `\"` on its line; for text over several lines use \"\"\"…\"\"\""),
-                    );
-                }
+                None | Some('\n' | '\r') => return self.unclosed('"'),
                 Some('"') => {
                     self.pos += 1;
                     return Ok(out);
@@ -56,16 +59,7 @@ impl Parser<'_> {
         let start = self.pos;
         loop {
             match self.rest().chars().next() {
-                None | Some('\n' | '\r') => {
-                    let end = if self.peek().is_none() { "the file" } else { "the line" };
-                    return self.error(
-                        self.pos,
-                        format!("unclosed string: {end} ends before the closing `'`"),
-                        Some(
-                            "close the string with `'` on its line; for text over several lines use '''…'''",
-                        ),
-                    );
-                }
+                None | Some('\n' | '\r') => return self.unclosed('\''),
                 Some('\'') => {
                     self.pos += 1;
                     return Ok(self.text[start..self.pos - 1].to_string());
