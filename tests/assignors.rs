@@ -326,7 +326,7 @@ mod check {
             "partitions_transferring_ownership" => transferring(&p["equals"], ctx),
             "partitions_transferring_ownership_size" => {
                 let moving = ctx.result.transferring_first_round.as_ref().ok_or("not a sticky assignor")?;
-                let size = moving.as_ref().map_or(0, BTreeMap::len);
+                let size = moving.as_ref().map_or(0, kafkasim::engine::vec_map::VecMap::len);
                 ensure(moving.is_some() && Some(size as u64) == p["size"].as_u64(), || format!("{moving:?}"))
             }
             "is_sticky" => {
@@ -438,9 +438,9 @@ mod check {
 
     fn transferring(equals: &Value, ctx: &Ctx) -> Result<(), String> {
         let moving = ctx.result.transferring_first_round.as_ref().ok_or("not a sticky assignor")?;
-        let want: Option<BTreeMap<TopicPartition, MemberId>> = match equals {
+        let want: Option<kafkasim::engine::vec_map::VecMap<TopicPartition, MemberId>> = match equals {
             Value::Null => None,
-            Value::String(s) if s == "empty" => Some(BTreeMap::new()),
+            Value::String(s) if s == "empty" => Some(kafkasim::engine::vec_map::VecMap::new()),
             Value::Object(map) => Some(
                 map.iter()
                     .filter_map(|(k, v)| {

@@ -67,7 +67,7 @@ fn every_admin_utils_row_matches() {
 fn run(implementation: &str, inputs: &Value) -> Result<Value, String> {
     match implementation {
         "kafka-adminutils-rack-alternated-list" => {
-            let racks: BTreeMap<i32, String> = brokers(inputs)?
+            let racks: kafkasim::engine::vec_map::VecMap<i32, String> = brokers(inputs)?
                 .into_iter()
                 .map(|b| b.rack.map(|r| (b.id, r)).ok_or("a broker without a rack"))
                 .collect::<Result<_, _>>()?;

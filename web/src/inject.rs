@@ -10,11 +10,11 @@
 //! millisecond after `t` (`floor(t) + 1 ms`): every event the page has already shown stays in the past, and a
 //! timeline action at an instant runs before the other events of that instant, as it would have in the file.
 
+use kafkasim::engine::vec_map::VecMap;
 use kafkasim::scenario::toml::{self, key, quote, Kind, Table, Value};
 use kafkasim::scenario::Scenario;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// What the user asked for, as the page sends it (`{"action": "crash", "broker": 2}`). Nodes are named as
@@ -324,7 +324,7 @@ fn consumer_entry(
 ) -> String {
     let template = like.and_then(|l| declared_consumer(base?, l));
     // Key → the value as TOML text, sorted by key.
-    let mut table: BTreeMap<String, String> = template
+    let mut table: VecMap<String, String> = template
         .map(|t| t.entries.iter().map(|e| (e.key.clone(), inline(&e.value))).collect())
         .unwrap_or_default();
     table.insert("name".into(), quote(name.unwrap_or("")));

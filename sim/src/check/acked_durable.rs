@@ -6,9 +6,9 @@
 
 use super::{partitions, unclean_partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::types::{Offset, RecordId};
-use std::collections::BTreeMap;
 
 /// The checker's name.
 pub const NAME: &str = "no-acked-write-lost";
@@ -16,7 +16,7 @@ pub const NAME: &str = "no-acked-write-lost";
 /// Remembers acks=all acknowledgements per partition.
 #[derive(Clone, Default)]
 pub struct AckedDurable {
-    acked: BTreeMap<String, Vec<(Offset, RecordId)>>,
+    acked: VecMap<String, Vec<(Offset, RecordId)>>,
     history: Vec<TraceEvent>,
 }
 

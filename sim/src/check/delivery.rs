@@ -17,9 +17,9 @@
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::types::Offset;
-use std::collections::BTreeMap;
 
 /// Records of a partition processed again by a group.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -69,7 +69,7 @@ struct PartitionLedger {
     /// The lowest offset the group began reading at (a reset, or its first processed record).
     start: Option<Offset>,
     /// The first processing of each offset: `from → (to, consumer, at)`, disjoint ranges.
-    processed: BTreeMap<Offset, (Offset, String, SimTime)>,
+    processed: VecMap<Offset, (Offset, String, SimTime)>,
     /// Offsets processed at least once.
     processed_count: u64,
     /// Ranges jumped over on purpose.
@@ -149,15 +149,15 @@ impl PartitionLedger {
 #[derive(Clone, Debug, Default)]
 pub struct DeliveryLedger {
     /// group → partition → ledger.
-    groups: BTreeMap<String, BTreeMap<String, PartitionLedger>>,
+    groups: VecMap<String, VecMap<String, PartitionLedger>>,
     /// What happened to each consumer, for attributing causes: (at, what).
-    history: BTreeMap<String, Vec<(SimTime, String)>>,
+    history: VecMap<String, Vec<(SimTime, String)>>,
     /// When each consumer stopped being a member (removed, left, lost its partitions, crashed), with why.
-    exits: BTreeMap<String, Vec<(SimTime, String)>>,
+    exits: VecMap<String, Vec<(SimTime, String)>>,
     /// When each consumer was given partitions.
-    assigned: BTreeMap<String, Vec<SimTime>>,
+    assigned: VecMap<String, Vec<SimTime>>,
     /// Admin offset resets per group: (at, partition, offset).
-    resets: BTreeMap<String, Vec<(SimTime, String, Offset)>>,
+    resets: VecMap<String, Vec<(SimTime, String, Offset)>>,
     /// Every duplicate so far.
     pub duplicates: Vec<Duplicate>,
 }
@@ -354,7 +354,7 @@ impl DeliveryLedger {
 
     /// Records committed but never processed, given what live consumers are still processing.
     pub fn skips(&self, world: &World) -> Vec<Skip> {
-        let mut in_progress: BTreeMap<(String, String), Vec<(Offset, Offset)>> = BTreeMap::new();
+        let mut in_progress: VecMap<(String, String), Vec<(Offset, Offset)>> = VecMap::new();
         for c in world.consumers().filter(|c| c.is_running()) {
             let group = c.group.as_deref().unwrap_or("").to_string();
             for (partition, a, b) in c.records_in_progress() {

@@ -3,10 +3,10 @@
 
 use super::Checker;
 use crate::engine::trace::TraceEvent;
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::{BrokerSlot, Touched, World};
 use crate::engine::NodeId;
 use crate::kafka::types::{BrokerId, LeaderEpoch, Offset, Tp};
-use std::collections::BTreeMap;
 
 /// The checker's name.
 pub const NAME: &str = "leader-hw-monotonic";
@@ -14,7 +14,7 @@ pub const NAME: &str = "leader-hw-monotonic";
 /// Last HW seen per (broker, partition, epoch) while leading.
 #[derive(Clone, Default)]
 pub struct HwMonotonic {
-    seen: BTreeMap<(BrokerId, Tp), (LeaderEpoch, Offset)>,
+    seen: VecMap<(BrokerId, Tp), (LeaderEpoch, Offset)>,
 }
 
 impl Checker for HwMonotonic {

@@ -4,9 +4,9 @@
 
 use super::Checker;
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::types::Offset;
-use std::collections::BTreeMap;
 
 /// The checker's name.
 pub const NAME: &str = "in-order-per-partition";
@@ -14,7 +14,7 @@ pub const NAME: &str = "in-order-per-partition";
 /// The last offset each consumer processed of each partition since it was (re)positioned.
 #[derive(Clone, Default)]
 pub struct InOrderPerPartition {
-    last: BTreeMap<(String, String), Offset>,
+    last: VecMap<(String, String), Offset>,
 }
 
 impl Checker for InOrderPerPartition {

@@ -18,11 +18,11 @@ mod strong_isr;
 
 use crate::engine::time::SimTime;
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecSet;
 use crate::engine::world::{BrokerSlot, Touched, World};
 use crate::engine::NodeId;
 use crate::kafka::metadata::PartitionMeta;
 use crate::kafka::types::{BrokerId, Tp};
-use std::collections::BTreeSet;
 
 pub use acked_durable::lost_acked_records;
 
@@ -72,7 +72,7 @@ pub struct CheckReport {
 /// Every checker, run together.
 pub struct Checkers {
     list: Vec<Box<dyn Checker>>,
-    done: BTreeSet<&'static str>,
+    done: VecSet<&'static str>,
     cursor: usize,
     /// What they found.
     pub report: CheckReport,
@@ -115,7 +115,7 @@ impl Checkers {
             Box::new(in_order::InOrderPerPartition::default()),
             Box::new(committed_processed::CommittedWereProcessed::default()),
         ];
-        Self { list, done: BTreeSet::new(), cursor: 0, report: CheckReport::default() }
+        Self { list, done: VecSet::new(), cursor: 0, report: CheckReport::default() }
     }
 
     /// Runs every checker that has not failed yet on the world's latest step. New violations are also written to
@@ -145,7 +145,7 @@ impl Checkers {
 
 /// Partitions that lost committed data on purpose: an unclean election, or a crash that lost a log's unflushed
 /// tail. Agreement below the high watermark cannot hold for them afterwards.
-pub(crate) fn lossy_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
+pub(crate) fn lossy_partitions(events: &[TraceEvent]) -> VecSet<String> {
     let mut set = unclean_partitions(events);
     for e in events {
         if let TraceKind::LogTailLost { partitions, .. } = &e.kind {
@@ -156,8 +156,8 @@ pub(crate) fn lossy_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
 }
 
 /// Partitions that had an unclean election: the durability promises do not hold for them after it.
-pub(crate) fn unclean_partitions(events: &[TraceEvent]) -> BTreeSet<String> {
-    crate::engine::sort::btree_set(events.iter().filter_map(|e| match &e.kind {
+pub(crate) fn unclean_partitions(events: &[TraceEvent]) -> VecSet<String> {
+    crate::engine::vec_map::VecSet::from_iter(events.iter().filter_map(|e| match &e.kind {
         TraceKind::LeaderElected {
             partition, election: crate::engine::trace::ElectionKind::Unclean, ..
         } => Some(partition.clone()),

@@ -3,9 +3,9 @@
 
 use super::Checker;
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::types::{BrokerId, LeaderEpoch};
-use std::collections::BTreeMap;
 
 /// The checker's name.
 pub const NAME: &str = "one-leader-per-epoch";
@@ -13,7 +13,7 @@ pub const NAME: &str = "one-leader-per-epoch";
 /// Leaders seen per (partition, epoch).
 #[derive(Clone, Default)]
 pub struct OneLeaderPerEpoch {
-    leaders: BTreeMap<(String, LeaderEpoch), BrokerId>,
+    leaders: VecMap<(String, LeaderEpoch), BrokerId>,
 }
 
 impl Checker for OneLeaderPerEpoch {

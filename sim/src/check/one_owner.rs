@@ -6,9 +6,9 @@
 
 use super::Checker;
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::group::find_group;
-use std::collections::BTreeMap;
 
 /// The checker's name.
 pub const NAME: &str = "one-owner-per-partition";
@@ -43,7 +43,7 @@ impl Checker for OneOwnerPerPartition {
             return None;
         }
         // (group, partition) → owner.
-        let mut owners: BTreeMap<(String, String), String> = BTreeMap::new();
+        let mut owners: VecMap<(String, String), String> = VecMap::new();
         for c in world.consumers().filter(|c| c.is_running()) {
             let Some(group) = c.group.as_deref() else { continue };
             let Some((_, g, _)) = find_group(world, group) else { continue };

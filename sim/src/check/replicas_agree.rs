@@ -6,17 +6,19 @@
 
 use super::{touched_partitions, Checker};
 use crate::engine::trace::TraceEvent;
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
-use crate::kafka::types::{BrokerId, Offset, Tp};
-use std::collections::BTreeMap;
+use crate::kafka::tp_map::TpMap;
+use crate::kafka::types::{BrokerId, Offset};
 
 /// The checker's name.
 pub const NAME: &str = "replicas-agree-below-hw";
 
-/// How far each replica has been compared.
+/// How far each replica has been compared: by partition, then broker (dense by partition because every step
+/// looks up every replica of the partitions it touched).
 #[derive(Clone, Default)]
 pub struct ReplicasAgree {
-    checked: BTreeMap<(BrokerId, Tp), Offset>,
+    checked: TpMap<VecMap<BrokerId, Offset>>,
 }
 
 impl Checker for ReplicasAgree {
@@ -43,12 +45,17 @@ impl Checker for ReplicasAgree {
                 if !isr.contains(id) {
                     // Out of the ISR: it may disagree until it has truncated. Once it rejoins, its whole log is
                     // compared again (what agreed before may have diverged since).
-                    self.checked.remove(&(*id, tp));
+                    if let Some(by_broker) = self.checked.get_mut(&tp) {
+                        by_broker.remove(id);
+                    }
                     continue;
                 }
                 let hw = p.log.high_watermark();
-                let from =
-                    self.checked.get(&(*id, tp)).copied().unwrap_or(0).min(hw).max(p.log.log_start_offset());
+                let checked = self.checked.get_or_insert_with(tp, VecMap::new);
+                let from = checked.get(id).copied().unwrap_or(0).min(hw).max(p.log.log_start_offset());
+                if from == hw && checked.get(id) == Some(&hw) {
+                    continue;
+                }
                 for o in from..hw {
                     let ours = p.log.record_at(o);
                     let theirs = lp.log.record_at(o);
@@ -65,7 +72,7 @@ impl Checker for ReplicasAgree {
                         ));
                     }
                 }
-                self.checked.insert((*id, tp), hw);
+                checked.insert(*id, hw);
             }
         }
         None

@@ -4,9 +4,9 @@
 
 use super::{lossy_partitions, touched_partitions, Checker};
 use crate::engine::trace::{TraceEvent, TraceKind};
+use crate::engine::vec_map::VecSet;
 use crate::engine::world::{BrokerSlot, Touched, World};
 use crate::engine::NodeId;
-use std::collections::BTreeSet;
 
 /// The checker's name.
 pub const NAME: &str = "strong-isr";
@@ -16,7 +16,7 @@ pub const NAME: &str = "strong-isr";
 /// trace on every step, which made long runs quadratic.
 #[derive(Clone, Default)]
 pub struct StrongIsr {
-    lossy: BTreeSet<String>,
+    lossy: VecSet<String>,
 }
 
 /// How many offsets below a leader's HW are compared on each step.
@@ -62,17 +62,14 @@ impl Checker for StrongIsr {
                     let Some(log) = world.broker_log(*member, tp) else {
                         continue;
                     };
-                    for o in (hw - WINDOW).max(log.log_start_offset()).max(lp.log.log_start_offset())..hw {
-                        let want = lp.log.record_at(o).map(|(e, r)| (e, r.id));
-                        let have = log.record_at(o).map(|(e, r)| (e, r.id));
-                        if want != have {
-                            let name = image.tp_name(tp);
-                            return Some(format!(
-                                "{name}: broker {id} (believes it leads) has offset {o} below its high watermark {hw}, but ISR \
-                                 member {member} {}",
-                                if have.is_none() { "does not have it" } else { "has a different record there" }
-                            ));
-                        }
+                    let from = (hw - WINDOW).max(log.log_start_offset()).max(lp.log.log_start_offset());
+                    if let Some(o) = lp.log.first_difference(log, from, hw) {
+                        let name = image.tp_name(tp);
+                        return Some(format!(
+                            "{name}: broker {id} (believes it leads) has offset {o} below its high watermark {hw}, but ISR \
+                             member {member} {}",
+                            if log.record_at(o).is_none() { "does not have it" } else { "has a different record there" }
+                        ));
                     }
                 }
             }

@@ -7,9 +7,9 @@ use super::rng::{chance, uniform_inclusive};
 use super::time::SimTime;
 use super::vec_map::VecMap;
 use super::NodeId;
+use crate::engine::vec_map::VecSet;
 use rand_core::RngCore;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// How one link (or every link, by default) behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -52,7 +52,7 @@ pub struct Network {
     pub default_link: LinkConfig,
     /// Per directed link (keyed by [`link_key`]), its own behaviour if set.
     links: VecMap<u128, LinkConfig>,
-    cuts: BTreeSet<(NodeId, NodeId)>,
+    cuts: VecSet<(NodeId, NodeId)>,
     /// Per directed link (sender, then receiver), when its last message arrives: read for every message sent.
     last_delivery: NodeTable<NodeTable<SimTime>>,
 }

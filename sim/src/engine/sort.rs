@@ -12,14 +12,13 @@
 //! Sorts of `u32` indexes by numeric keys, which the sticky assignor runs over every partition of a group, take
 //! a faster shared path instead ([`sort_u32_by_key`]: keys packed with positions into `u128`s).
 //!
-//! `collect()` into a `BTreeMap` or `BTreeSet` sorts too (the entries, then it builds the tree from them), with a
-//! sort compiled for every iterator type; [`btree_map`] and [`btree_set`] insert one entry at a time instead.
+//! The simulation's ordered maps and sets ([`crate::engine::vec_map`]) sort through here too when they are
+//! built from many entries.
 //!
 //! The price is an indirect call per comparison and, for non-`u32` elements, a positions vector: fine for the
 //! sorts of members, partitions and labels on rebalances and metadata changes, not for anything per record.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Stably sorts `positions` by `cmp`: the one instantiation of the standard library's sort behind this module.
 fn sort_positions(positions: &mut [u32], cmp: &mut dyn FnMut(u32, u32) -> Ordering) {
@@ -133,21 +132,6 @@ pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
 }
 
-/// The map of `entries`, inserted one at a time: the same map as `collect()` gives (for a repeated key the last
-/// value wins either way; the key kept is an equal one), without the sort `collect()` compiles per iterator type.
-pub fn btree_map<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
-    map.extend(entries);
-    map
-}
-
-/// The set of `items`, inserted one at a time: the same set as `collect()` gives, without its sort.
-pub fn btree_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
-    set.extend(items);
-    set
-}
-
 /// Marks a position of [`permute`]'s `order` as already in place.
 const PLACED: u32 = u32::MAX;
 
@@ -221,15 +205,6 @@ mod tests {
         let mut got = v.clone();
         sort_u32_by_key(&mut got, |x| (i32::MIN + x as i32 % 5, x % 2));
         assert_eq!(got, want);
-    }
-
-    #[test]
-    fn btree_builders_match_collect_including_repeated_keys() {
-        let entries = values(200, 3, 40);
-        let want: BTreeMap<u64, usize> = entries.iter().copied().collect();
-        assert_eq!(btree_map(entries.iter().copied()), want);
-        let want: BTreeSet<u64> = entries.iter().map(|e| e.0).collect();
-        assert_eq!(btree_set(entries.iter().map(|e| e.0)), want);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! the same scenario and seed give the same hash on every run and platform.
 
 use super::time::SimTime;
+use crate::engine::vec_map::VecMap;
 use crate::kafka::types::{BrokerId, ErrorCode, LeaderEpoch, Offset, RecordId};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Whether a partition name (`topic-N`) belongs to one of Kafka's internal topics (`__consumer_offsets`).
 pub fn is_internal_topic(partition: &str) -> bool {
@@ -121,12 +121,7 @@ pub enum TraceKind {
         kept: Vec<String>,
     },
     /// The leader's assignment is stored in `__consumer_offsets`: the group is Stable.
-    GroupStable {
-        group: String,
-        generation: i32,
-        protocol: String,
-        assignment: BTreeMap<String, Vec<String>>,
-    },
+    GroupStable { group: String, generation: i32, protocol: String, assignment: VecMap<String, Vec<String>> },
     /// The group's last member is gone: it is Empty (its offsets stay until `offsets.retention.minutes`).
     GroupEmpty { group: String, generation: i32 },
     /// A static member (KIP-345) came back with a new member id: it takes over its old place and assignment, and
@@ -141,7 +136,7 @@ pub enum TraceKind {
     /// The coordinator removed a member from a group.
     MemberRemoved { group: String, member: String, reason: String },
     /// The coordinator stored committed offsets (replicated in `__consumer_offsets`).
-    OffsetsCommitted { group: String, member: String, generation: i32, offsets: BTreeMap<String, i64> },
+    OffsetsCommitted { group: String, member: String, generation: i32, offsets: VecMap<String, i64> },
     /// Committed offsets expired (`offsets.retention.minutes`) or were deleted.
     OffsetsExpired { group: String, partitions: Vec<String>, reason: String },
     /// A broker became coordinator for the groups of an offsets partition and loaded them from its log.

@@ -9,6 +9,7 @@ use super::rng::{RngStreams, Stream};
 use super::time::SimTime;
 use super::trace::{Trace, TraceEvent, TraceKind, TraceLevel};
 use super::{Effects, Input, NodeId, Timer};
+use crate::engine::vec_map::VecMap;
 use crate::kafka::admin::AdminOp;
 use crate::kafka::admin_client::AdminClient;
 use crate::kafka::broker::{Broker, BrokerStorage};
@@ -20,7 +21,6 @@ use crate::kafka::producer::Producer;
 use crate::kafka::types::{BrokerId, ClientId};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A scheduled event.
@@ -85,8 +85,8 @@ pub struct World {
     /// The controller.
     pub controller: Controller,
     /// The brokers.
-    pub brokers: BTreeMap<BrokerId, BrokerSlot>,
-    racks: BTreeMap<BrokerId, Option<String>>,
+    pub brokers: VecMap<BrokerId, BrokerSlot>,
+    racks: VecMap<BrokerId, Option<String>>,
     /// Clients by id; names in `client_names`.
     pub clients: Vec<Client>,
     /// Client names, by id.
@@ -134,8 +134,8 @@ impl World {
             trace: Trace::new(level),
             controller: Controller::new(Rc::clone(&config), placement),
             config,
-            brokers: BTreeMap::new(),
-            racks: BTreeMap::new(),
+            brokers: VecMap::new(),
+            racks: VecMap::new(),
             clients: vec![Client::Admin(AdminClient::default())],
             client_names: vec![ADMIN_NAME.to_string()],
             lifecycle,

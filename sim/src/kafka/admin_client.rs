@@ -28,7 +28,6 @@ use crate::engine::trace::TraceKind;
 use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, NodeId, Timer};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// How long the admin client waits for an answer (`default.api.timeout.ms` is 60 s; requests time out at 30 s).
@@ -47,7 +46,7 @@ struct Call {
     /// What the answers so far gathered (merged group lists, committed offsets, high watermarks).
     gathered: Vec<Value>,
     /// Per partition, the offset ListOffsets returned.
-    offsets: BTreeMap<Tp, Offset>,
+    offsets: VecMap<Tp, Offset>,
 }
 
 /// What an answer is for.
@@ -146,7 +145,7 @@ impl AdminClient {
 
     fn new_call(&mut self, op: AdminOp, image: Rc<MetadataImage>) -> u64 {
         self.next_call += 1;
-        let call = Call { op, image, waiting: 0, gathered: Vec::new(), offsets: BTreeMap::new() };
+        let call = Call { op, image, waiting: 0, gathered: Vec::new(), offsets: VecMap::new() };
         self.calls.insert(self.next_call, call);
         self.next_call
     }

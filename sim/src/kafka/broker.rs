@@ -11,19 +11,17 @@ use super::metadata::MetadataImage;
 use super::partition::{Appended, Partition, Role};
 use super::tp_map::TpMap;
 use super::types::{BrokerId, ErrorCode, Offset, Tp};
-use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
-use crate::engine::vec_map::VecMap;
+use crate::engine::vec_map::{VecMap, VecSet};
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What survives a broker crash: its logs (with their checkpointed high watermarks).
 #[derive(Clone, Debug, Default)]
 pub struct BrokerStorage {
     /// One log per hosted partition, with the partition's display name.
-    pub logs: BTreeMap<Tp, (Rc<str>, Log)>,
+    pub logs: VecMap<Tp, (Rc<str>, Log)>,
 }
 
 /// How many of `batches` fit in `limit` bytes; with `min_one`, the first always counts (KIP-74).
@@ -140,7 +138,7 @@ impl Broker {
     /// What a crash leaves behind.
     pub fn into_storage(self) -> BrokerStorage {
         BrokerStorage {
-            logs: sort::btree_map(self.partitions.into_iter().map(|(tp, p)| (tp, (p.name, p.log)))),
+            logs: VecMap::from_iter(self.partitions.into_iter().map(|(tp, p)| (tp, (p.name, p.log)))),
         }
     }
 
@@ -255,7 +253,7 @@ impl Broker {
                 self.apply_partition(now, tp, meta, out);
             }
         }
-        let mine = sort::btree_set(mine);
+        let mine = VecSet::from_iter(mine);
         let gone: Vec<Tp> = self.partitions.keys().filter(|tp| !mine.contains(tp)).copied().collect();
         for tp in gone {
             self.partitions.remove(&tp);

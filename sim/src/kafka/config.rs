@@ -2,9 +2,8 @@
 //! (`server/src/main/java/.../ReplicationConfigs.java`, `ServerLogConfigs.java`, `KRaftConfigs.java`,
 //! `storage/.../LogConfig.java`). A scenario sets them by Kafka's own names.
 
-use crate::engine::sort;
+use crate::engine::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The type of a config value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,12 +179,12 @@ impl ConfigValue {
 /// The broker-wide configs of the cluster: Kafka's defaults, overridden by the scenario's `[cluster.config]`.
 #[derive(Clone, Debug, Serialize)]
 pub struct BrokerConfig {
-    values: BTreeMap<&'static str, i64>,
+    values: VecMap<&'static str, i64>,
 }
 
 impl Default for BrokerConfig {
     fn default() -> Self {
-        Self { values: sort::btree_map(BROKER_CONFIGS.iter().map(|d| (d.name, d.default))) }
+        Self { values: VecMap::from_iter(BROKER_CONFIGS.iter().map(|d| (d.name, d.default))) }
     }
 }
 
@@ -215,7 +214,7 @@ impl BrokerConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TopicConfig {
     /// Only the configs set on the topic (what DescribeConfigs reports as `TOPIC_CONFIG`).
-    pub overrides: BTreeMap<String, i64>,
+    pub overrides: VecMap<String, i64>,
 }
 
 impl TopicConfig {

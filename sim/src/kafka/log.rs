@@ -281,6 +281,56 @@ impl Log {
         b.records.get((offset - b.base_offset) as usize).map(|r| (b.epoch, r))
     }
 
+    /// The first offset in `from..upto` where this log and `other` disagree: one has a record there and the other
+    /// has not, or their records differ in leader epoch or producer identity. The same as comparing
+    /// [`Log::record_at`] offset by offset, but a batch both logs share (a follower holds its leader's `Rc`) is
+    /// passed over whole: the strong-ISR checker asks this for every ISR member after every step.
+    pub fn first_difference(&self, other: &Log, from: Offset, upto: Offset) -> Option<Offset> {
+        let index = |log: &Log, o: Offset| log.batches.partition_point(|b| b.next_offset() <= o);
+        let (mut i, mut j) = (index(self, from), index(other, from));
+        let mut o = from;
+        while o < upto {
+            // Most of the time both logs hold the very same batches: step over them without looking inside.
+            while let (Some(x), Some(y)) = (self.batches.get(i), other.batches.get(j)) {
+                if !Rc::ptr_eq(x, y) || x.base_offset > o {
+                    break;
+                }
+                o = x.next_offset();
+                (i, j) = (i + 1, j + 1);
+                if o >= upto {
+                    return None;
+                }
+            }
+            let (a, b) = (self.batches.get(i), other.batches.get(j));
+            // The stretch from `o` over which neither log enters or leaves a batch.
+            let mut end = upto;
+            for x in [a, b].into_iter().flatten() {
+                end = end.min(if x.base_offset > o { x.base_offset } else { x.next_offset() });
+            }
+            match (a.filter(|x| x.base_offset <= o), b.filter(|x| x.base_offset <= o)) {
+                (None, None) => {}
+                (Some(x), Some(y)) if Rc::ptr_eq(x, y) => {}
+                (Some(x), Some(y)) => {
+                    let differs = |p: Offset| {
+                        let (r, s) = (
+                            &x.records[(p - x.base_offset) as usize],
+                            &y.records[(p - y.base_offset) as usize],
+                        );
+                        x.epoch != y.epoch || r.id != s.id
+                    };
+                    if let Some(p) = (o..end).find(|p| differs(*p)) {
+                        return Some(p);
+                    }
+                }
+                _ => return Some(o),
+            }
+            o = end;
+            i += usize::from(a.is_some_and(|x| x.next_offset() <= o));
+            j += usize::from(b.is_some_and(|x| x.next_offset() <= o));
+        }
+        None
+    }
+
     /// Drops the last `n` records (a crash that loses the unflushed tail of the page cache).
     pub fn lose_tail(&mut self, n: u64) {
         let target = (self.log_end_offset - n as Offset).max(self.log_start_offset);
@@ -315,6 +365,63 @@ mod tests {
             log.append(batch(i as Offset, *e, 1));
         }
         log
+    }
+
+    /// A batch whose records carry the producer sequence numbers `seqs`.
+    fn batch_of(base: Offset, epoch: LeaderEpoch, seqs: &[u64]) -> Rc<Batch> {
+        let mut b = (*batch(base, epoch, seqs.len())).clone();
+        for (r, seq) in b.records.iter_mut().zip(seqs) {
+            r.id.seq = *seq;
+        }
+        Rc::new(b)
+    }
+
+    #[test]
+    fn first_difference_is_the_first_offset_where_record_at_differs() {
+        let shared = [batch_of(0, 0, &[0, 1, 2]), batch_of(3, 0, &[3]), batch_of(4, 1, &[4, 5, 6, 7])];
+        let mut leader = Log::new();
+        for b in &shared {
+            leader.append(Rc::clone(b));
+        }
+        leader.append(batch_of(8, 2, &[8, 9]));
+        leader.append(batch_of(10, 2, &[10, 11, 12]));
+        // Shares two batches, holds an equal copy of the third, then diverges inside the next one.
+        let mut copy = Log::new();
+        copy.append(Rc::clone(&shared[0]));
+        copy.append(Rc::clone(&shared[1]));
+        copy.append(Rc::new((*shared[2]).clone()));
+        copy.append(batch_of(8, 2, &[8, 99, 100]));
+        // Another epoch from offset 4 on, and a log that starts late and ends early.
+        let mut other_epoch = Log::new();
+        other_epoch.append(Rc::clone(&shared[0]));
+        other_epoch.append(Rc::clone(&shared[1]));
+        other_epoch.append(batch_of(4, 3, &[4, 5]));
+        let mut late = Log::new();
+        for b in &shared {
+            late.append(Rc::clone(b));
+        }
+        late.delete_records_before(5);
+        let mut cut = leader.clone();
+        cut.truncate_to(11);
+        let logs = [leader, copy, other_epoch, late, cut, Log::new()];
+        let naive = |a: &Log, b: &Log, from: Offset, upto: Offset| {
+            (from..upto)
+                .find(|o| a.record_at(*o).map(|(e, r)| (e, r.id)) != b.record_at(*o).map(|(e, r)| (e, r.id)))
+        };
+        for a in &logs {
+            for b in &logs {
+                for from in 0..15 {
+                    for upto in from..15 {
+                        assert_eq!(
+                            a.first_difference(b, from, upto),
+                            naive(a, b, from, upto),
+                            "{from}..{upto}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(logs[0].first_difference(&logs[1], 0, 13), Some(9));
     }
 
     #[test]

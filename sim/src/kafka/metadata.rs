@@ -7,8 +7,8 @@
 
 use super::config::TopicConfig;
 use super::types::{BrokerId, LeaderEpoch, TopicId, Tp};
+use crate::engine::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A partition's replication state (KRaft's `PartitionRegistration`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -66,9 +66,9 @@ pub struct MetadataImage {
     /// Increases with every change (the metadata log offset).
     pub version: u64,
     /// Registered brokers.
-    pub brokers: BTreeMap<BrokerId, BrokerMeta>,
+    pub brokers: VecMap<BrokerId, BrokerMeta>,
     /// Live topics.
-    pub topics: BTreeMap<TopicId, TopicMeta>,
+    pub topics: VecMap<TopicId, TopicMeta>,
 }
 
 impl MetadataImage {

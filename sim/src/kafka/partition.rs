@@ -16,7 +16,6 @@ use super::metadata::PartitionMeta;
 use super::types::{BrokerId, ClientId, LeaderEpoch, Offset, Tp};
 use crate::engine::time::SimTime;
 use crate::engine::vec_map::VecMap;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The role of this replica.
@@ -87,7 +86,7 @@ pub struct Partition {
     /// Leader only: what it knows of each follower.
     pub followers: VecMap<BrokerId, FollowerState>,
     /// Idempotent producers' last batch on this partition (rebuilt from the log after a truncation).
-    pub producers: BTreeMap<ClientId, ProducerEntry>,
+    pub producers: VecMap<ClientId, ProducerEntry>,
     /// Follower only: don't fetch before this instant (after an error).
     pub fetch_backoff_until: SimTime,
     /// The topic's `max.message.bytes`, from the latest metadata.
@@ -110,7 +109,7 @@ impl Partition {
             isr: Vec::new(),
             pending_isr: None,
             followers: VecMap::new(),
-            producers: BTreeMap::new(),
+            producers: VecMap::new(),
             fetch_backoff_until: SimTime::ZERO,
             max_message_bytes: u32::MAX,
             min_insync_replicas: 1,

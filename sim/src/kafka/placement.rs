@@ -16,7 +16,7 @@
 pub mod striped;
 
 use crate::engine::sort;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::engine::vec_map::{VecMap, VecSet};
 
 /// A broker as placement sees it: its id and optional `broker.rack`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,8 +111,8 @@ pub fn assign_replicas_to_brokers(
         let ids: Vec<i32> = brokers.iter().map(|b| b.id).collect();
         Ok(assign_rack_unaware(&ids, &spec))
     } else if without_rack.is_empty() {
-        let racks: BTreeMap<i32, String> =
-            sort::btree_map(brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())));
+        let racks: VecMap<i32, String> =
+            VecMap::from_iter(brokers.iter().map(|b| (b.id, b.rack.clone().unwrap_or_default())));
         Ok(assign_rack_aware(&racks, &spec))
     } else {
         Err(PlacementError::MixedRacks { without_rack })
@@ -128,7 +128,7 @@ fn validate(brokers: &[BrokerSpec], partitions: i32, replication_factor: i32) ->
     if replication_factor <= 0 || replication_factor as usize > available_brokers {
         return Err(PlacementError::InvalidReplicationFactor { replication_factor, available_brokers });
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     match brokers.iter().find(|b| !seen.insert(b.id)) {
         Some(duplicate) => Err(PlacementError::DuplicateBrokerId { id: duplicate.id }),
         None => Ok(()),
@@ -174,15 +174,15 @@ fn assign_rack_unaware(broker_ids: &[i32], spec: &Spec) -> Vec<Vec<i32>> {
 /// `assignReplicasToBrokersRackAware`: leaders round-robin over the rack-alternated list; each follower is
 /// the next candidate (walking `replica_index` with the shift scaled by the rack count) that does not
 /// repeat a rack while some rack has no replica, nor a broker while some broker has none.
-fn assign_rack_aware(racks: &BTreeMap<i32, String>, spec: &Spec) -> Vec<Vec<i32>> {
+fn assign_rack_aware(racks: &VecMap<i32, String>, spec: &Spec) -> Vec<Vec<i32>> {
     let arranged = rack_alternated_broker_list(racks);
-    let num_racks = sort::btree_set(racks.values()).len();
+    let num_racks = VecSet::from_iter(racks.values()).len();
     let n = arranged.len();
     spec.partitions(n)
         .map(|(first, shift)| {
             let leader = arranged[first];
             let mut replicas = vec![leader];
-            let mut racks_with_replicas = BTreeSet::from([racks[&leader].as_str()]);
+            let mut racks_with_replicas = VecSet::from([racks[&leader].as_str()]);
             let mut k = 0;
             while replicas.len() < spec.replication_factor {
                 let broker = arranged[replica_index(first, shift * num_racks, k, n)];
@@ -218,8 +218,8 @@ pub fn replica_index(
 
 /// `AdminUtils.getRackAlternatedBrokerList(brokerRackMap)`: racks in name order, brokers by id within a rack,
 /// then one broker from each rack in turn. `{0:r1, 1:r3, 2:r3, 3:r2, 4:r2, 5:r1}` gives `[0, 3, 1, 5, 4, 2]`.
-pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<i32, String>) -> Vec<i32> {
-    // getInverseMap: rack -> broker ids; iterating the BTreeMap by id keeps each list sorted by id.
+pub fn rack_alternated_broker_list(broker_racks: &VecMap<i32, String>) -> Vec<i32> {
+    // getInverseMap: rack -> broker ids; iterating the VecMap by id keeps each list sorted by id.
     let mut by_rack: Vec<(&str, Vec<i32>)> = Vec::new();
     for (&id, rack) in broker_racks {
         match by_rack.iter_mut().find(|(r, _)| *r == rack.as_str()) {

@@ -18,9 +18,10 @@ use super::types::{BrokerId, ClientId, ErrorCode, Offset, RecordId, TopicId, Tp}
 use crate::engine::rng::uniform_inclusive;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::{Effects, Input, LazyTimer, NodeId, Timer};
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Approximate per-record overhead in a v2 batch (length, attributes, deltas, header count as varints).
@@ -101,7 +102,7 @@ pub struct Producer {
     last_metadata_broker: Option<BrokerId>,
     bootstrap_cursor: usize,
     /// One partitioner per topic (Java, sarama), or one for all topics (kafka-go's Writer has one Balancer).
-    partitioners: BTreeMap<String, Partitioner>,
+    partitioners: VecMap<String, Partitioner>,
     /// The partitions with a leader of topic `available_for` in the current metadata, kept until either changes
     /// (it is the same list for every record in between).
     available: Vec<u32>,
@@ -150,7 +151,7 @@ impl Producer {
             metadata_in_flight: None,
             last_metadata_broker: None,
             bootstrap_cursor: 0,
-            partitioners: BTreeMap::new(),
+            partitioners: VecMap::new(),
             available: Vec::new(),
             available_for: None,
             rng,

@@ -6,10 +6,10 @@ use crate::engine::action::Liveness;
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceEvent;
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::types::{BrokerId, ErrorCode, Tp};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// A count condition: exactly, at least, at most.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -98,7 +98,7 @@ pub enum Check {
     Consumer {
         consumer: String,
         owns: Option<Vec<String>>,
-        position: Option<BTreeMap<String, i64>>,
+        position: Option<VecMap<String, i64>>,
         status: Option<String>,
         generation: Option<i32>,
     },
@@ -128,11 +128,11 @@ pub struct GroupCheck {
     /// Members' client names.
     pub members: Option<Vec<String>>,
     /// Client name → partitions.
-    pub assignment: Option<BTreeMap<String, Vec<String>>>,
+    pub assignment: Option<VecMap<String, Vec<String>>>,
     /// Partition → committed offset (-1: none).
-    pub committed: Option<BTreeMap<String, i64>>,
+    pub committed: Option<VecMap<String, i64>>,
     /// Partition → high watermark − committed offset.
-    pub lag: Option<BTreeMap<String, i64>>,
+    pub lag: Option<VecMap<String, i64>>,
 }
 
 /// One expectation with where it came from.

@@ -8,10 +8,10 @@ use crate::check::delivery::{skipped_records, DeliveryLedger};
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
 use crate::kafka::group::find_group;
 use crate::kafka::types::{ErrorCode, Offset};
-use std::collections::BTreeMap;
 
 /// The leader's high watermark of a partition named `topic-N`, as the controller's view places its leader.
 pub fn high_watermark(world: &World, partition: &str) -> Option<Offset> {
@@ -54,7 +54,7 @@ pub fn check_group(world: &World, c: &GroupCheck) -> Verdict {
     compare(&mut problems, "assignor", c.protocol.as_ref(), &g.protocol_name.clone().unwrap_or_default());
     let members = sorted(g.members.iter().map(|m| m.client_id.to_string()).collect());
     compare(&mut problems, "members", c.members.clone().map(sorted).as_ref(), &members);
-    let assignment: BTreeMap<String, Vec<String>> = g
+    let assignment: VecMap<String, Vec<String>> = g
         .members
         .iter()
         .map(|m| (m.client_id.to_string(), sorted(m.assignment.iter().map(ToString::to_string).collect())))
@@ -66,11 +66,11 @@ pub fn check_group(world: &World, c: &GroupCheck) -> Verdict {
         offsets.and_then(|o| o.iter().find(|(tp, _)| tp.to_string() == p)).map_or(-1, |(_, v)| v.offset)
     };
     if let Some(want) = &c.committed {
-        let got: BTreeMap<String, i64> = want.keys().map(|p| (p.clone(), committed_of(p))).collect();
+        let got: VecMap<String, i64> = want.keys().map(|p| (p.clone(), committed_of(p))).collect();
         compare(&mut problems, "committed offsets", Some(want), &got);
     }
     if let Some(want) = &c.lag {
-        let got: BTreeMap<String, i64> = want
+        let got: VecMap<String, i64> = want
             .keys()
             .map(|p| {
                 let hw = high_watermark(world, p).unwrap_or(-1);
@@ -117,7 +117,7 @@ pub fn check_consumer(
     world: &World,
     consumer: &str,
     owns: Option<&[String]>,
-    position: Option<&BTreeMap<String, i64>>,
+    position: Option<&VecMap<String, i64>>,
     status: Option<&str>,
     generation: Option<i32>,
 ) -> Verdict {
@@ -130,10 +130,10 @@ pub fn check_consumer(
     let actual_status = consumer_status(world, c).to_string();
     compare(&mut problems, "status", status.map(str::to_string).as_ref(), &actual_status);
     compare(&mut problems, "generation", generation.as_ref(), &c.generation);
-    let positions: BTreeMap<String, i64> =
+    let positions: VecMap<String, i64> =
         c.partition_states().map(|(name, p)| (name, p.position.unwrap_or(-1))).collect();
     if let Some(want) = position {
-        let got: BTreeMap<String, i64> =
+        let got: VecMap<String, i64> =
             want.keys().map(|p| (p.clone(), positions.get(p).copied().unwrap_or(-1))).collect();
         compare(&mut problems, "positions", Some(want), &got);
     }

@@ -3,7 +3,7 @@
 //! The format is documented in `scenarios/README.md`.
 
 use super::toml::{Span, Value};
-use std::collections::BTreeMap;
+use crate::engine::vec_map::VecMap;
 
 /// A value with the byte range it was written at, for errors found after parsing.
 #[derive(Debug, Clone, Default)]
@@ -293,7 +293,7 @@ pub struct Expect {
     /// Consumer checks: the partitions it owns (order does not matter).
     pub owns: Option<Vec<String>>,
     /// Consumer checks: its positions (next offset to fetch), partition → offset.
-    pub position: Option<BTreeMap<String, i64>>,
+    pub position: Option<VecMap<String, i64>>,
     /// Consumer checks: `running`, `stopped`, `paused`, `crashed` or `not started`.
     pub status: Option<Spanned<String>>,
     /// Group checks: which group (its state at `at`, or with `outcome` its delivery accounting).
@@ -307,9 +307,9 @@ pub struct Expect {
     /// Group checks: the members' client names (order does not matter).
     pub members: Option<Vec<String>>,
     /// Group checks: the assignment, member (client name) → partitions; `[]` for an idle member.
-    pub assignment: Option<BTreeMap<String, Vec<String>>>,
+    pub assignment: Option<VecMap<String, Vec<String>>>,
     /// Group checks: committed offsets, partition → offset (-1: none).
-    pub committed: Option<BTreeMap<String, i64>>,
+    pub committed: Option<VecMap<String, i64>>,
     /// Group checks: lag per partition (high watermark − committed offset).
-    pub lag: Option<BTreeMap<String, i64>>,
+    pub lag: Option<VecMap<String, i64>>,
 }

@@ -10,8 +10,8 @@ use super::format::{
 use super::format::{Time, Topic};
 use super::toml::{Entry, Kind, Value};
 use crate::engine::sort;
+use crate::engine::vec_map::VecMap;
 use crate::kafka::partitioner::closest_name;
-use std::collections::BTreeMap;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -517,7 +517,7 @@ impl Reader<'_, '_> {
         v: &Value,
         key: &str,
         read: &dyn Fn(&Value) -> Result<T>,
-    ) -> Result<BTreeMap<String, T>> {
+    ) -> Result<VecMap<String, T>> {
         let Kind::Table(t) = &v.kind else { return self.type_error(v, key, TABLE) };
         t.entries.iter().map(|e| Ok((e.key.clone(), read(&e.value)?))).collect()
     }

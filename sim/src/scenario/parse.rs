@@ -12,6 +12,7 @@ use crate::engine::action::{Action, ConsumerOp, TimedAction};
 use crate::engine::network::LinkConfig;
 use crate::engine::sort;
 use crate::engine::time::SimTime;
+use crate::engine::vec_map::VecMap;
 use crate::engine::world::ConsumerSpec;
 use crate::engine::NodeId;
 use crate::kafka::admin::{AdminOp, ResetTarget};
@@ -22,7 +23,6 @@ use crate::kafka::partitioner::closest_name;
 use crate::kafka::producer::{SendRecord, Workload};
 use crate::kafka::producer_config::{self, ClientProfile, ProducerConfig};
 use crate::kafka::types::{BrokerId, ErrorCode};
-use std::collections::BTreeMap;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -50,7 +50,7 @@ struct Builder<'a> {
 /// What the builder knows while checking cross-references.
 struct Names {
     brokers: Vec<i32>,
-    topics: BTreeMap<String, u32>,
+    topics: VecMap<String, u32>,
     producers: Vec<String>,
     consumers: Vec<String>,
     groups: Vec<String>,
@@ -86,7 +86,7 @@ impl<'a> Builder<'a> {
         };
         let mut names = Names {
             brokers: brokers.iter().map(|(b, _)| b.0).collect(),
-            topics: BTreeMap::new(),
+            topics: VecMap::new(),
             producers: Vec::new(),
             consumers: Vec::new(),
             groups: Vec::new(),

@@ -23,9 +23,9 @@ use super::{
     AssignError, Assignor, Cluster, GroupAssignment, MemberId, StickyAssignor, Subscription, TopicPartition,
     UnknownAssignor, DEFAULT_GENERATION,
 };
+use crate::engine::vec_map::VecMap;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// A case file that cannot be run: the message says where and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,7 +147,7 @@ pub struct StepResult {
     /// Whether the follow-up rounds ended with nothing revoked.
     pub did_converge: bool,
     /// `partitionsTransferringOwnership()` after the first call (sticky assignors only; `None` = Kafka's null).
-    pub transferring_first_round: Option<Option<BTreeMap<TopicPartition, MemberId>>>,
+    pub transferring_first_round: Option<Option<VecMap<TopicPartition, MemberId>>>,
     /// `isSticky()` after the first call and after the follow-up rounds (sticky assignors only).
     pub is_sticky: Option<(bool, bool)>,
     /// The result later steps see as `$prev`.
@@ -208,11 +208,11 @@ struct RawCase {
     #[serde(default)]
     steps: Option<Vec<RawStep>>,
     #[serde(default)]
-    topics: Option<BTreeMap<String, i32>>,
+    topics: Option<VecMap<String, i32>>,
     #[serde(default)]
     members: Option<Vec<RawMember>>,
     #[serde(default)]
-    partition_racks: Option<BTreeMap<String, Vec<Vec<Option<String>>>>>,
+    partition_racks: Option<VecMap<String, Vec<Vec<Option<String>>>>>,
     #[serde(default)]
     prefer_rack_aware_logic: Option<bool>,
     #[serde(default)]
@@ -269,11 +269,11 @@ struct RawCase {
 #[serde(deny_unknown_fields)]
 struct RawStep {
     #[serde(default)]
-    topics: Option<BTreeMap<String, i32>>,
+    topics: Option<VecMap<String, i32>>,
     #[serde(default)]
     members: Option<Vec<RawMember>>,
     #[serde(default)]
-    partition_racks: Option<BTreeMap<String, Vec<Vec<Option<String>>>>>,
+    partition_racks: Option<VecMap<String, Vec<Vec<Option<String>>>>>,
     #[serde(default)]
     prefer_rack_aware_logic: Option<bool>,
     #[serde(default)]
@@ -414,9 +414,9 @@ impl RawCase {
 
 /// The fields that define a step, borrowed from a `RawStep` or from the top level of a one-step case.
 struct StepInput<'a> {
-    topics: Option<&'a BTreeMap<String, i32>>,
+    topics: Option<&'a VecMap<String, i32>>,
     members: Option<&'a [RawMember]>,
-    partition_racks: Option<&'a BTreeMap<String, Vec<Vec<Option<String>>>>>,
+    partition_racks: Option<&'a VecMap<String, Vec<Vec<Option<String>>>>>,
     prefer_rack_aware_logic: Option<bool>,
     verify_validity_and_balance: Option<bool>,
     call: Option<&'a str>,

@@ -20,7 +20,7 @@ use super::{
     dedup_members, AssignError, Cluster, GroupAssignment, GroupSubscription, MemberId, Subscription,
     TopicPartition, DEFAULT_GENERATION,
 };
-use std::collections::BTreeMap;
+use crate::engine::vec_map::VecMap;
 
 /// How many follow-up rebalances Kafka's test harness allows before it calls the assignment divergent.
 pub const MAX_FOLLOW_UP_ROUNDS: u32 = 4;
@@ -124,7 +124,7 @@ impl CooperativeStickyAssignor {
 
     /// `partitionsTransferringOwnership()` of the last call: as computed by the constrained builder, `None` after
     /// the general builder (Kafka's field, which the cooperative adjustment does not fill in).
-    pub fn partitions_transferring_ownership(&self) -> Option<&BTreeMap<TopicPartition, MemberId>> {
+    pub fn partitions_transferring_ownership(&self) -> Option<&VecMap<TopicPartition, MemberId>> {
         self.core.partitions_transferring_ownership()
     }
 
@@ -180,7 +180,7 @@ fn partitions_transferring_ownership(run: &super::sticky::StickyRun) -> Vec<(u32
 /// Kafka's test loop condition (`verifyCooperativeValidity`, L264-289): some member loses a partition it owned.
 pub fn revokes_any(subscriptions: &[(MemberId, Subscription)], assignment: &GroupAssignment) -> bool {
     subscriptions.iter().any(|(id, sub)| {
-        let assigned: std::collections::BTreeSet<&TopicPartition> =
+        let assigned: crate::engine::vec_map::VecSet<&TopicPartition> =
             assignment.get(id).map(|l| l.iter().collect()).unwrap_or_default();
         sub.owned_partitions.iter().any(|tp| !assigned.contains(tp))
     })

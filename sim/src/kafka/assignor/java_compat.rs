@@ -16,8 +16,8 @@
 //! partitions of real groups practically never produce.
 
 use crate::engine::sort;
+use crate::engine::vec_map::VecMap;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 /// `String.compareTo`: lexicographic over UTF-16 code units, then shorter first.
 ///
@@ -89,7 +89,7 @@ struct Slot {
 #[derive(Debug, Clone)]
 pub struct JavaHashTable {
     capacity: usize,
-    entries: BTreeMap<u32, Slot>,
+    entries: VecMap<u32, Slot>,
     /// Entries per bucket at the current capacity.
     bucket_sizes: Vec<u32>,
     next_seq: i64,
@@ -104,7 +104,7 @@ impl Default for JavaHashTable {
 impl JavaHashTable {
     /// An empty `new HashMap<>()`: the table is allocated with 16 buckets at the first insert.
     pub fn new() -> Self {
-        Self { capacity: 16, entries: BTreeMap::new(), bucket_sizes: vec![0; 16], next_seq: 1 }
+        Self { capacity: 16, entries: VecMap::new(), bucket_sizes: vec![0; 16], next_seq: 1 }
     }
 
     /// The number of entries.

@@ -38,9 +38,9 @@ mod sticky_rack;
 mod subscribed;
 pub mod user_data;
 
+use crate::engine::vec_map::VecMap;
 use java_compat::java_cmp;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 pub use cooperative_sticky::{Convergence, CooperativeStickyAssignor};
 pub use range::RangeAssignor;
@@ -161,22 +161,22 @@ impl Subscription {
 pub type GroupSubscription = [(MemberId, Subscription)];
 
 /// The result: every member, in member id order, with its partitions in the order Kafka's assignor lists them.
-pub type GroupAssignment = BTreeMap<MemberId, Vec<TopicPartition>>;
+pub type GroupAssignment = VecMap<MemberId, Vec<TopicPartition>>;
 
 /// The cluster metadata an assignor sees: `Cluster` in Kafka, reduced to partition counts and replica racks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cluster {
     /// Partition count per topic. A subscribed topic missing here does not exist (yet).
-    pub partitions_per_topic: BTreeMap<String, i32>,
+    pub partitions_per_topic: VecMap<String, i32>,
     /// The racks of each partition's replicas (index = partition id; offline and out-of-sync replicas
     /// included). Topics missing here, and partitions beyond the list, have replicas without racks.
-    pub partition_racks: BTreeMap<String, Vec<Vec<String>>>,
+    pub partition_racks: VecMap<String, Vec<Vec<String>>>,
 }
 
 impl Cluster {
     /// A cluster whose brokers have no racks.
-    pub fn new(partitions_per_topic: BTreeMap<String, i32>) -> Self {
-        Self { partitions_per_topic, partition_racks: BTreeMap::new() }
+    pub fn new(partitions_per_topic: VecMap<String, i32>) -> Self {
+        Self { partitions_per_topic, partition_racks: VecMap::new() }
     }
 
     /// The racks of one partition's replicas as listed (empty when unknown).
@@ -305,7 +305,7 @@ impl Assignor {
 /// Members with duplicate ids keep their first position and their last subscription, as `HashMap.put` does.
 pub(crate) fn dedup_members(subscriptions: &GroupSubscription) -> Vec<(&MemberId, &Subscription)> {
     let mut out: Vec<(&MemberId, &Subscription)> = Vec::with_capacity(subscriptions.len());
-    let mut seen: BTreeMap<&MemberId, usize> = BTreeMap::new();
+    let mut seen: VecMap<&MemberId, usize> = VecMap::new();
     for (id, sub) in subscriptions {
         match seen.get(id) {
             Some(&i) => out[i].1 = sub,

@@ -19,7 +19,7 @@ use super::{
     MemberId, Subscription, TopicPartition,
 };
 use crate::engine::sort;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::engine::vec_map::{VecMap, VecSet};
 
 /// The client `RangeAssignor`. Stateless apart from Kafka's test-only rack switch.
 #[derive(Debug, Clone, Default)]
@@ -167,7 +167,7 @@ impl RangeAssignor {
         if use_rack_aware {
             lists.iter_mut().for_each(|l| sort::sort(l));
         }
-        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
+        VecMap::from_iter(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 
@@ -177,8 +177,8 @@ impl RangeAssignor {
 /// into `partitionsPerTopic` in that set's order.
 fn topics_in_java_order(members: &[(&MemberId, &Subscription)], topics: &SubscribedTopics) -> Vec<u32> {
     let member_hashes: Vec<i32> = members.iter().map(|(id, _)| string_hash(id.as_str())).collect();
-    let mut lists_seen = BTreeSet::new();
-    let mut names_seen = BTreeSet::new();
+    let mut lists_seen = VecSet::new();
+    let mut names_seen = VecSet::new();
     let mut names: Vec<&str> = Vec::new();
     for m in hash_map_order(&member_hashes) {
         // A member with the same list as one already visited adds no new name.
@@ -242,7 +242,7 @@ fn give(state: &mut TopicState, pos: usize, partitions: &[usize], lists: &mut [V
 /// of partitions whose racks were looked at, 0 when no subscriber has a rack); groups of two or more are
 /// co-partitioned, a lone topic is rack-matched only if it needs it.
 fn assign_with_rack_matching(states: &mut [TopicState], lists: &mut [Vec<TopicPartition>]) {
-    let mut groups: BTreeMap<(Vec<usize>, usize), Vec<usize>> = BTreeMap::new();
+    let mut groups: VecMap<(Vec<usize>, usize), Vec<usize>> = VecMap::new();
     for (i, state) in states.iter().enumerate() {
         groups.entry((state.consumers.clone(), state.partition_racks.len())).or_default().push(i);
     }

@@ -11,6 +11,7 @@
 use super::subscribed::SubscribedTopics;
 use super::{dedup_members, member_info_cmp, Cluster, GroupAssignment, GroupSubscription, TopicPartition};
 use crate::engine::sort;
+use crate::engine::vec_map::VecMap;
 
 /// The `RoundRobinAssignor`. Stateless.
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,7 +40,7 @@ impl RoundRobinAssignor {
                 next = (next + 1) % order.len();
             }
         }
-        sort::btree_map(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
+        VecMap::from_iter(members.iter().map(|(id, _)| (*id).clone()).zip(lists))
     }
 }
 

@@ -17,7 +17,7 @@ use super::{
     TopicPartition,
 };
 use crate::engine::sort;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::engine::vec_map::{VecMap, VecSet};
 
 /// The coordinator-side `RangeAssignor`. Stateless.
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,7 +71,7 @@ impl ServerRangeAssignor {
         let key = |m: usize| (members[m].0, members[m].1.group_instance_id.as_deref());
         sort::sort_by(&mut order, |&a, &b| member_info_cmp(key(a), key(b)));
         // Subscriptions are topic-id sets on the coordinator.
-        let topic_sets: Vec<BTreeSet<&str>> = members.iter().map(|(_, s)| topic_set(s)).collect();
+        let topic_sets: Vec<VecSet<&str>> = members.iter().map(|(_, s)| topic_set(s)).collect();
         let homogeneous = topic_sets.iter().all(|t| *t == topic_sets[0]);
         let mut ranges = if homogeneous {
             homogeneous_topics(cluster, &topic_sets[order[0]], members.len())?
@@ -92,8 +92,8 @@ impl ServerRangeAssignor {
     }
 }
 
-fn topic_set(subscription: &Subscription) -> BTreeSet<&str> {
-    sort::btree_set(subscription.topics.iter().map(String::as_str))
+fn topic_set(subscription: &Subscription) -> VecSet<&str> {
+    VecSet::from_iter(subscription.topics.iter().map(String::as_str))
 }
 
 /// The partition count of a subscribed topic, or the coordinator's refusal.
@@ -108,10 +108,10 @@ fn partitions_of(cluster: &Cluster, topic: &str) -> Result<i32, AssignError> {
 /// `assignHomogeneousGroup` (L147-177): every member subscribes to the first member's topics.
 fn homogeneous_topics<'a>(
     cluster: &Cluster,
-    topics: &BTreeSet<&'a str>,
+    topics: &VecSet<&'a str>,
     num_members: usize,
-) -> Result<BTreeMap<&'a str, TopicRanges>, AssignError> {
-    let mut ranges = BTreeMap::new();
+) -> Result<VecMap<&'a str, TopicRanges>, AssignError> {
+    let mut ranges = VecMap::new();
     for &topic in topics {
         ranges.insert(topic, TopicRanges::new(partitions_of(cluster, topic)?, num_members as i32));
     }
@@ -121,10 +121,10 @@ fn homogeneous_topics<'a>(
 /// `assignHeterogeneousGroup` (L183-229): each topic's subscriber count, visiting members in sorted order.
 fn heterogeneous_topics<'a>(
     cluster: &Cluster,
-    topic_sets: &[BTreeSet<&'a str>],
+    topic_sets: &[VecSet<&'a str>],
     order: &[usize],
-) -> Result<BTreeMap<&'a str, TopicRanges>, AssignError> {
-    let mut ranges: BTreeMap<&str, TopicRanges> = BTreeMap::new();
+) -> Result<VecMap<&'a str, TopicRanges>, AssignError> {
+    let mut ranges: VecMap<&str, TopicRanges> = VecMap::new();
     for &m in order {
         for &topic in &topic_sets[m] {
             if !ranges.contains_key(topic) {

@@ -29,8 +29,7 @@ use super::{
     sticky_constrained, sticky_general, AssignError, Cluster, GroupAssignment, GroupSubscription, MemberId,
     Subscription, TopicPartition, DEFAULT_GENERATION,
 };
-use crate::engine::sort;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::engine::vec_map::{VecMap, VecSet};
 
 /// Which sticky assignor: they differ in how they read a member's previous ownership (Kafka's abstract
 /// `memberData`).
@@ -70,7 +69,7 @@ impl Flavor {
 pub(super) struct StickyCore {
     max_generation: i32,
     prefer_rack_aware_logic: bool,
-    partitions_transferring_ownership: Option<BTreeMap<TopicPartition, MemberId>>,
+    partitions_transferring_ownership: Option<VecMap<TopicPartition, MemberId>>,
     is_sticky: bool,
 }
 
@@ -79,7 +78,7 @@ impl Default for StickyCore {
         Self {
             max_generation: DEFAULT_GENERATION,
             prefer_rack_aware_logic: false,
-            partitions_transferring_ownership: Some(BTreeMap::new()),
+            partitions_transferring_ownership: Some(VecMap::new()),
             is_sticky: true,
         }
     }
@@ -115,7 +114,7 @@ impl StickyCore {
     }
 
     /// `partitionsTransferringOwnership()` after the last call.
-    pub(super) fn partitions_transferring_ownership(&self) -> Option<&BTreeMap<TopicPartition, MemberId>> {
+    pub(super) fn partitions_transferring_ownership(&self) -> Option<&VecMap<TopicPartition, MemberId>> {
         self.partitions_transferring_ownership.as_ref()
     }
 
@@ -153,7 +152,7 @@ impl StickyCore {
             (lists, None)
         };
         self.partitions_transferring_ownership = transferring.as_ref().map(|moved| {
-            sort::btree_map(
+            VecMap::from_iter(
                 moved.iter().map(|&(p, m)| (layout.topic_partition(p), members.ids[m as usize].clone())),
             )
         });
@@ -169,7 +168,7 @@ impl StickyCore {
     ) -> Ownership {
         let mut equal = true;
         // `subscribedTopics`: the first non-empty topic list (as a set), and a member that listed it.
-        let mut reference: Option<(u32, BTreeSet<&str>)> = None;
+        let mut reference: Option<(u32, VecSet<&str>)> = None;
         let mut owned: Vec<Vec<u32>> = vec![Vec::new(); members.len()];
         let mut multi = vec![false; layout.num_indices()];
         let mut previous_owner = vec![NO_MEMBER; layout.num_indices()];
@@ -177,7 +176,7 @@ impl StickyCore {
             let topics = &members.subscriptions[m as usize].topics;
             match &reference {
                 None if !topics.is_empty() => {
-                    reference = Some((m, sort::btree_set(topics.iter().map(String::as_str))));
+                    reference = Some((m, VecSet::from_iter(topics.iter().map(String::as_str))));
                 }
                 Some((first, set)) if equal => {
                     // A list that repeats a topic is longer than the set, so it differs (L149-154) even
@@ -265,7 +264,7 @@ impl StickyAssignor {
     }
 
     /// `partitionsTransferringOwnership()` of the last call (`None` after a general-builder call).
-    pub fn partitions_transferring_ownership(&self) -> Option<&BTreeMap<TopicPartition, MemberId>> {
+    pub fn partitions_transferring_ownership(&self) -> Option<&VecMap<TopicPartition, MemberId>> {
         self.core.partitions_transferring_ownership()
     }
 

@@ -24,7 +24,7 @@ use super::sticky_movements::PartitionMovements;
 use super::sticky_rack::RackInfo;
 use super::{AssignError, DEFAULT_GENERATION};
 use crate::engine::sort;
-use std::collections::BTreeSet;
+use crate::engine::vec_map::VecSet;
 
 /// One member's `MemberData`, as partition indices.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ struct General<'a> {
     /// `currentPartitionConsumer`.
     owner: Vec<u32>,
     /// `sortedCurrentSubscriptions`: (partition count, member-id rank).
-    sorted: BTreeSet<(u32, u32)>,
+    sorted: VecSet<(u32, u32)>,
     /// Members in `currentAssignment` (the fixed ones are taken out while balancing).
     present: Vec<bool>,
     sorted_all_partitions: Vec<u32>,
@@ -153,7 +153,7 @@ impl<'a> General<'a> {
             max_assignment_size,
             assignment: owned,
             owner,
-            sorted: BTreeSet::new(),
+            sorted: VecSet::new(),
             present: vec![true; members.len()],
             sorted_all_partitions,
             revocation_required: false,

@@ -17,7 +17,7 @@ use super::java_compat::{hash_map_order, string_hash, topic_partition_hash};
 use super::subscribed::SubscribedTopics;
 use super::{dedup_members, Cluster, GroupSubscription, MemberId, Subscription, TopicPartition};
 use crate::engine::sort;
-use std::collections::BTreeMap;
+use crate::engine::vec_map::VecMap;
 
 /// The sentinel for "no member" in per-partition member arrays.
 pub(super) const NO_MEMBER: u32 = u32::MAX;
@@ -32,7 +32,7 @@ pub(super) struct Layout {
     /// The topic of each partition index.
     partition_topic: Vec<u32>,
     /// Ghost partitions by (topic, id), and each ghost's topic and id (index `num_partitions() + i`).
-    ghosts: BTreeMap<(u32, i32), u32>,
+    ghosts: VecMap<(u32, i32), u32>,
     ghost_partitions: Vec<(u32, i32)>,
 }
 
@@ -53,7 +53,7 @@ impl Layout {
             topic_hashes,
             offsets,
             partition_topic,
-            ghosts: BTreeMap::new(),
+            ghosts: VecMap::new(),
             ghost_partitions: Vec::new(),
         }
     }
@@ -236,8 +236,8 @@ pub(super) fn to_group_assignment(
     layout: &Layout,
     members: &Members,
     lists: &[Vec<u32>],
-) -> BTreeMap<MemberId, Vec<TopicPartition>> {
-    sort::btree_map(
+) -> VecMap<MemberId, Vec<TopicPartition>> {
+    VecMap::from_iter(
         members
             .ids
             .iter()

@@ -9,7 +9,7 @@
 
 use super::java_compat::JavaHashTable;
 use super::sticky_layout::Layout;
-use std::collections::BTreeMap;
+use crate::engine::vec_map::VecMap;
 
 /// A move from `.0` to `.1` (member indices): Kafka's `ConsumerPair`.
 type ConsumerPair = (u32, u32);
@@ -18,9 +18,9 @@ type ConsumerPair = (u32, u32);
 #[derive(Debug, Default)]
 pub(super) struct PartitionMovements {
     /// `partitionMovements`: partition → its net move so far.
-    moves: BTreeMap<u32, ConsumerPair>,
+    moves: VecMap<u32, ConsumerPair>,
     /// `partitionMovementsByTopic`: topic → pair → the partitions that made that net move.
-    by_topic: BTreeMap<u32, BTreeMap<ConsumerPair, JavaHashTable>>,
+    by_topic: VecMap<u32, VecMap<ConsumerPair, JavaHashTable>>,
 }
 
 impl PartitionMovements {

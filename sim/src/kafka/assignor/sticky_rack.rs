@@ -12,7 +12,7 @@
 use super::sticky_layout::{Layout, Members};
 use super::{use_rack_aware_assignment, Cluster};
 use crate::engine::sort;
-use std::collections::BTreeMap;
+use crate::engine::vec_map::VecMap;
 
 /// Racks interned as small integers, per member and per partition.
 #[derive(Debug)]
@@ -28,7 +28,7 @@ pub(super) struct RackInfo {
 impl RackInfo {
     /// The constructor (L454-490).
     pub(super) fn new(layout: &Layout, cluster: &Cluster, members: &Members, prefer: bool) -> Self {
-        let mut names: BTreeMap<String, u32> = BTreeMap::new();
+        let mut names: VecMap<String, u32> = VecMap::new();
         let mut intern = |rack: &str| {
             let next = names.len() as u32;
             *names.entry(rack.to_string()).or_insert(next)
@@ -39,7 +39,7 @@ impl RackInfo {
             .iter()
             .map(|s| s.rack.as_deref().filter(|r| !r.is_empty()).map(&mut intern))
             .collect();
-        let mut consumers_per_rack: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut consumers_per_rack: VecMap<u32, u32> = VecMap::new();
         for rack in member_racks.iter().flatten() {
             *consumers_per_rack.entry(*rack).or_default() += 1;
         }

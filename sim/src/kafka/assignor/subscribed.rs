@@ -8,7 +8,7 @@
 use super::java_compat::java_cmp;
 use super::Cluster;
 use crate::engine::sort;
-use std::collections::BTreeSet;
+use crate::engine::vec_map::VecSet;
 
 /// The subscribed topics of one assignment and each member's topics.
 #[derive(Debug)]
@@ -38,8 +38,9 @@ impl SubscribedTopics {
             member_list.push(distinct.len() as u32 - 1);
         }
         let exists = |t: &str| cluster.partitions_per_topic.get(t).is_some_and(|&n| n > 0);
-        let known: BTreeSet<&str> =
-            sort::btree_set(distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)));
+        let known: VecSet<&str> = VecSet::from_iter(
+            distinct.iter().flat_map(|l| l.iter()).map(String::as_str).filter(|t| exists(t)),
+        );
         let mut names: Vec<String> = known.into_iter().map(str::to_string).collect();
         sort::sort_by(&mut names, |a, b| java_cmp(a, b));
         let counts =

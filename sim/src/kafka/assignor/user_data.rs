@@ -14,8 +14,8 @@
 
 use super::java_compat::{string_hash, JavaHashTable};
 use super::{Subscription, TopicPartition, DEFAULT_GENERATION};
+use crate::engine::vec_map::VecMap;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// What a sticky assignor reads from a member: Kafka's `AbstractStickyAssignor.MemberData` (L73-88).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub fn encode_cooperative(generation: i32) -> Vec<u8> {
 /// bucket and grows the table lazily, see [`JavaHashTable::compute_if_absent`]).
 fn group_partitions_by_topic(partitions: &[TopicPartition]) -> Vec<(&str, Vec<i32>)> {
     let mut groups: Vec<(&str, Vec<i32>)> = Vec::new();
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut index: VecMap<&str, usize> = VecMap::new();
     let mut table = JavaHashTable::new();
     for tp in partitions {
         let i = match index.get(tp.topic.as_str()) {

@@ -6,6 +6,7 @@ use super::{App, Consumer, MemberState, PartitionState, Pending};
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
+use crate::engine::vec_map::VecMap;
 use crate::engine::Effects;
 use crate::kafka::assignor::{
     Cluster, GroupAssignment, MemberId, RangeAssignor, RebalanceProtocol, RoundRobinAssignor, Subscription,
@@ -15,7 +16,6 @@ use crate::kafka::group::coordinator::labels;
 use crate::kafka::group::protocol::{GroupRequest, JoinResult, MemberRef};
 use crate::kafka::producer_config::ClientProfile;
 use crate::kafka::types::{BrokerId, ErrorCode};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 impl Consumer {
@@ -373,7 +373,7 @@ impl Consumer {
     fn assign(&mut self, joined: &JoinResult) -> Vec<(String, Vec<TopicPartition>)> {
         let subs: Vec<(MemberId, Subscription)> =
             joined.members.iter().map(|m| (MemberId(m.member_id.clone()), m.subscription.clone())).collect();
-        let mut counts = BTreeMap::new();
+        let mut counts = VecMap::new();
         for (_, s) in &subs {
             for t in &s.topics {
                 if let Some(meta) = self.metadata.topic_by_name(t) {

@@ -36,7 +36,7 @@ use config::{CommitMode, ConsumerConfig};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms` (the same in the three clients' spirit; Java's defaults).
@@ -201,7 +201,7 @@ pub struct Consumer {
     /// The partitions it owns, in assignment order.
     pub owned: Vec<TopicPartition>,
     /// Per-partition state of what it owns.
-    pub partitions: BTreeMap<Tp, PartitionState>,
+    pub partitions: VecMap<Tp, PartitionState>,
     buffer: VecDeque<(Tp, Rc<Batch>)>,
     // ---- application ----
     app: App,
@@ -255,7 +255,7 @@ impl Consumer {
             sticky: StickyAssignor::default(),
             cooperative: CooperativeStickyAssignor::default(),
             owned: Vec::new(),
-            partitions: BTreeMap::new(),
+            partitions: VecMap::new(),
             buffer: VecDeque::new(),
             app: App::Stopped,
             next_auto_commit: SimTime::NEVER,

@@ -15,8 +15,8 @@
 use super::member::Member;
 use crate::engine::time::SimTime;
 use crate::engine::vec_map::VecMap;
+use crate::engine::vec_map::VecSet;
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// `ClassicGroupState`.
@@ -94,7 +94,7 @@ pub struct ClassicGroup {
     /// Member ids handed out with MEMBER_ID_REQUIRED, with their session deadline.
     pub pending_join: VecMap<String, SimTime>,
     /// Members expected to send SyncGroup in this generation.
-    pub pending_sync: BTreeSet<String>,
+    pub pending_sync: VecSet<String>,
     /// Set when a member is added during the initial rebalance: the delay is extended.
     pub new_member_added: bool,
     /// The join timer.
@@ -120,7 +120,7 @@ impl ClassicGroup {
             members: Vec::new(),
             static_members: VecMap::new(),
             pending_join: VecMap::new(),
-            pending_sync: BTreeSet::new(),
+            pending_sync: VecSet::new(),
             new_member_added: false,
             join_timer: None,
             sync_timer: None,

@@ -16,7 +16,7 @@ use super::records::{self, GroupValue, OffsetValue, StoredMember};
 use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::trace::TraceKind;
-use crate::engine::vec_map::VecMap;
+use crate::engine::vec_map::{VecMap, VecSet};
 use crate::engine::Effects;
 use crate::kafka::admin::AdminResult;
 use crate::kafka::assignor::{Subscription, TopicPartition};
@@ -24,7 +24,6 @@ use crate::kafka::config::BrokerConfig;
 use crate::kafka::log::Record;
 use crate::kafka::messages::Msg;
 use crate::kafka::types::{ErrorCode, Offset};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The fixed heartbeat deadline of a member added in a rebalance (`CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS`).
@@ -84,7 +83,7 @@ pub struct Write {
 }
 
 /// One group's committed offsets.
-pub type Offsets = BTreeMap<TopicPartition, OffsetValue>;
+pub type Offsets = VecMap<TopicPartition, OffsetValue>;
 
 /// The coordinator's state on one broker.
 #[derive(Clone, Debug, Default)]
@@ -562,7 +561,7 @@ impl GroupCoordinator {
             m.heartbeat_deadline = Some(now.plus_ms(m.session_timeout_ms));
             m.is_new = false;
         }
-        g.pending_sync = sort::btree_set(g.members.iter().map(|m| m.id.clone()));
+        g.pending_sync = VecSet::from_iter(g.members.iter().map(|m| m.id.clone()));
         g.sync_timer = Some((now.plus_ms(g.rebalance_timeout_ms()), g.generation));
         let _ = cfg;
     }
@@ -844,7 +843,7 @@ impl GroupCoordinator {
                     group: group_id.to_string(),
                     member,
                     generation,
-                    offsets: sort::btree_map(offsets.iter().map(|(tp, o)| (tp.to_string(), *o))),
+                    offsets: VecMap::from_iter(offsets.iter().map(|(tp, o)| (tp.to_string(), *o))),
                 });
                 reply(out, to, GroupResponse::OffsetCommit { result: Ok(offsets) });
             }
@@ -993,8 +992,8 @@ impl GroupCoordinator {
     /// groups it holds: a group with members comes back Stable at its stored generation, with fresh session
     /// timers; a rebalance that was in progress is lost ([GMM]:3924-3980).
     pub fn load<'a>(&mut self, now: SimTime, records: impl Iterator<Item = &'a Record>) -> Vec<String> {
-        let mut groups: BTreeMap<String, Option<GroupValue>> = BTreeMap::new();
-        let mut offsets: BTreeMap<String, BTreeMap<TopicPartition, Option<OffsetValue>>> = BTreeMap::new();
+        let mut groups: VecMap<String, Option<GroupValue>> = VecMap::new();
+        let mut offsets: VecMap<String, VecMap<TopicPartition, Option<OffsetValue>>> = VecMap::new();
         for r in records {
             match records::decode(r) {
                 Some(records::Decoded::Group { group, value }) => {
@@ -1234,7 +1233,7 @@ impl GroupCoordinator {
             partitions: labels(tps),
             reason: why.to_string(),
         });
-        let empty = self.offsets.get(id).is_none_or(BTreeMap::is_empty);
+        let empty = self.offsets.get(id).is_none_or(VecMap::is_empty);
         if empty && self.groups.get(id).is_some_and(|g| g.state == GroupState::Empty) {
             self.groups.remove(id);
             self.offsets.remove(id);
@@ -1375,7 +1374,7 @@ fn complete_sync(
     assignments: Vec<(String, Vec<TopicPartition>)>,
     out: &mut Effects,
 ) {
-    let mut shown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut shown: VecMap<String, Vec<String>> = VecMap::new();
     let duplicate_clients: Vec<Rc<str>> = {
         let mut seen: Vec<Rc<str>> = Vec::new();
         let mut dup = Vec::new();
