@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const URL_BASE = required('KAFKASIM_URL');
 const BIN = required('KAFKASIM_BIN');
@@ -516,6 +517,15 @@ async function qualityTests(context, page) {
 // ---------- performance ----------
 
 async function performanceTests(page) {
+  await test('bundle: the WebAssembly the page loads is under 1 MB', async () => {
+    const response = await fetch(new URL('pkg/kafkasim_web_bg.wasm', URL_BASE));
+    assert(response.ok, `the wasm is not served (${response.status})`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const gzipped = gzipSync(bytes, { level: 9 }).length;
+    console.log(`    measured: ${bytes.length} bytes, ${gzipped} gzipped (gzip -9)`);
+    assert(bytes.length < 1_000_000, `the wasm is ${bytes.length} bytes`);
+  });
+
   await test('speed: the page simulates at least half as many events per second as the native CLI', async () => {
     const toml = groupScenario('range');
     const dir = mkdtempSync(join(tmpdir(), 'kafkasim-speed-'));

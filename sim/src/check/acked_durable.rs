@@ -4,7 +4,7 @@
 //! exempt from then on — losing data there is the documented price of availability. Records below the leader's log
 //! start offset were deleted on purpose (DeleteRecords, retention) and are not lost.
 
-use super::{partitions, unclean_partitions, Checker};
+use super::{partitions, unclean_partitions, Checker, TouchedPartitions};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
@@ -29,7 +29,12 @@ impl Checker for AckedDurable {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, new_events: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        new_events: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         let mut leader_changed = false;
         for e in new_events {
             match &e.kind {

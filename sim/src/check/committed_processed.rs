@@ -5,7 +5,7 @@
 //! (`auto.offset.reset` after `OFFSET_OUT_OF_RANGE`, `seek()`, an admin reset) do not count.
 
 use super::delivery::DeliveryLedger;
-use super::Checker;
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::TraceEvent;
 use crate::engine::world::World;
 
@@ -27,7 +27,12 @@ impl Checker for CommittedWereProcessed {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         if !self.ledger.feed(new) {
             return None;
         }

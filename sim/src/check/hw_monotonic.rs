@@ -1,7 +1,7 @@
 //! A leader's high watermark never decreases while it stays leader in the same epoch
 //! (`Partition.maybeIncrementLeaderHW` only moves it forward; `KafkaReplication.tla` assumes it).
 
-use super::Checker;
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::TraceEvent;
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::{BrokerSlot, Touched, World};
@@ -26,7 +26,12 @@ impl Checker for HwMonotonic {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        _new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         // Only the broker that stepped can have moved its high watermarks.
         let only = match world.touched() {
             Touched::Everything => None,

@@ -2,7 +2,7 @@
 //! assigned the partition, or repositioned by a reset or a seek, until it loses it), a consumer never processes
 //! an offset at or below one it already processed (Jepsen's "nonmonotonic" read for a log).
 
-use super::Checker;
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
@@ -26,7 +26,12 @@ impl Checker for InOrderPerPartition {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, _world: &World, new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        _world: &World,
+        new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         for e in new {
             match &e.kind {
                 TraceKind::PartitionsAssigned { consumer, added, .. } => {

@@ -1,6 +1,6 @@
 //! `LeaderInIsr` (`KafkaReplication.tla`): the controller never names a leader outside the partition's ISR.
 
-use super::{partitions, Checker};
+use super::{partitions, Checker, TouchedPartitions};
 use crate::engine::trace::TraceEvent;
 use crate::engine::world::{Touched, World};
 use crate::engine::NodeId;
@@ -21,7 +21,12 @@ impl Checker for LeaderInIsr {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        _new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         // Only the controller changes leaders and ISRs.
         if !matches!(world.touched(), Touched::Everything | Touched::Node(NodeId::Controller)) {
             return None;

@@ -39,12 +39,21 @@ pub const CHECKERS: &[&str] = &[
     committed_processed::NAME,
 ];
 
+/// The partitions a step may have changed, with the controller's view of each.
+pub type TouchedPartitions<'a> = &'a [(Tp, &'a PartitionMeta)];
+
 /// One invariant.
 pub trait Checker {
     /// Its name.
     fn name(&self) -> &'static str;
-    /// Looks at the world after a step, given the trace events that step produced. Returns a violation.
-    fn after_step(&mut self, world: &World, new_events: &[TraceEvent]) -> Option<String>;
+    /// Looks at the world after a step, given the trace events that step produced and the partitions whose
+    /// replicas it may have changed ([`touched_partitions`]). Returns a violation.
+    fn after_step(
+        &mut self,
+        world: &World,
+        new_events: &[TraceEvent],
+        touched: TouchedPartitions<'_>,
+    ) -> Option<String>;
     /// A copy with the same memory (checkers are part of a checkpoint).
     fn clone_box(&self) -> Box<dyn Checker>;
 }
@@ -122,14 +131,15 @@ impl Checkers {
     /// the trace, so the timeline shows where a run went wrong.
     pub fn after_step(&mut self, world: &mut World) {
         let events = world.trace().events();
-        let new: Vec<TraceEvent> = events[self.cursor.min(events.len())..].to_vec();
+        let new = &events[self.cursor.min(events.len())..];
         self.cursor = events.len();
+        let touched = touched_partitions(world);
         let mut found = Vec::new();
         for c in &mut self.list {
             if self.done.contains(c.name()) {
                 continue;
             }
-            if let Some(message) = c.after_step(world, &new) {
+            if let Some(message) = c.after_step(world, new, &touched) {
                 self.done.insert(c.name());
                 found.push(Violation { checker: c.name(), message, step: world.steps(), at: world.now() });
             }

@@ -1,7 +1,7 @@
 //! At most one leader per partition epoch: two brokers must never both become leader in the same leader epoch
 //! (the fencing that KIP-320's epochs rely on).
 
-use super::Checker;
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
@@ -25,7 +25,12 @@ impl Checker for OneLeaderPerEpoch {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, _world: &World, new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        _world: &World,
+        new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         for e in new {
             if let TraceKind::BecomeLeader { broker, partition, leader_epoch, .. } = &e.kind {
                 let key = (partition.clone(), *leader_epoch);

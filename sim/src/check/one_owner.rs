@@ -4,7 +4,7 @@
 //! holds: a zombie that was removed (session expired, poll timeout) but still thinks it owns partitions is not a
 //! member; what it does meanwhile shows up as duplicates and failed commits instead.
 
-use super::Checker;
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
@@ -38,7 +38,12 @@ impl Checker for OneOwnerPerPartition {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        new: &[TraceEvent],
+        _touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         if !new.iter().any(|e| concerns_ownership(&e.kind)) {
             return None;
         }

@@ -4,7 +4,7 @@
 //! Only members of the ISR are held to it: a replica that returns after a crash, an unclean election or a lost log
 //! tail may disagree until it has truncated and caught up, which is what it must do before it rejoins the ISR.
 
-use super::{touched_partitions, Checker};
+use super::{Checker, TouchedPartitions};
 use crate::engine::trace::TraceEvent;
 use crate::engine::vec_map::VecMap;
 use crate::engine::world::World;
@@ -30,8 +30,13 @@ impl Checker for ReplicasAgree {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, _new: &[TraceEvent]) -> Option<String> {
-        for (tp, meta) in touched_partitions(world) {
+    fn after_step(
+        &mut self,
+        world: &World,
+        _new: &[TraceEvent],
+        touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
+        for &(tp, meta) in touched {
             let (Some(leader), isr) = (meta.leader, &meta.isr) else { continue };
             let Some(lb) = world.broker(leader) else { continue };
             let Some(lp) = lb.partitions.get(&tp).filter(|p| p.is_leader()) else {

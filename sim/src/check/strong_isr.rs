@@ -2,7 +2,7 @@
 //! believes it leads a partition (zombies included) is on every member of the controller's ISR.
 //! Partitions with an unclean election or a lost log tail are exempt.
 
-use super::{lossy_partitions, touched_partitions, Checker};
+use super::{lossy_partitions, Checker, TouchedPartitions};
 use crate::engine::trace::{TraceEvent, TraceKind};
 use crate::engine::vec_map::VecSet;
 use crate::engine::world::{BrokerSlot, Touched, World};
@@ -31,7 +31,12 @@ impl Checker for StrongIsr {
         Box::new(self.clone())
     }
 
-    fn after_step(&mut self, world: &World, new: &[TraceEvent]) -> Option<String> {
+    fn after_step(
+        &mut self,
+        world: &World,
+        new: &[TraceEvent],
+        touched: TouchedPartitions<'_>,
+    ) -> Option<String> {
         if new.is_empty() {
             return None;
         }
@@ -47,7 +52,7 @@ impl Checker for StrongIsr {
             Touched::Node(NodeId::Broker(x)) => Some(x),
             _ => None,
         };
-        for (tp, meta) in touched_partitions(world) {
+        for &(tp, meta) in touched {
             let isr = &meta.isr;
             if !self.lossy.is_empty() && self.lossy.contains(&image.tp_name(tp)) {
                 continue;
