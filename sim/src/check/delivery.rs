@@ -93,9 +93,12 @@ impl PartitionLedger {
     ) -> Vec<(Offset, Offset, String, SimTime)> {
         self.start = Some(self.start.map_or(from, |s| s.min(from)));
         let mut seen = Vec::new();
+        // The ranges are disjoint, so their ends rise with their starts: none before the last one that starts
+        // before `from` can reach it.
+        let first = self.processed.range(..from).next_back().map_or(from, |(a, _)| *a);
         let overlapping: Vec<(Offset, (Offset, String, SimTime))> = self
             .processed
-            .range(..=to)
+            .range(first..=to)
             .filter(|(_, (end, _, _))| *end >= from)
             .map(|(a, v)| (*a, v.clone()))
             .collect();

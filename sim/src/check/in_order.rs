@@ -11,10 +11,19 @@ use crate::kafka::types::Offset;
 /// The checker's name.
 pub const NAME: &str = "in-order-per-partition";
 
-/// The last offset each consumer processed of each partition since it was (re)positioned.
+/// The last offset each consumer processed of each partition since it was (re)positioned (`None` once it is
+/// repositioned: the entry stays, so that the map, a sorted vector, changes shape only when a pair is first seen).
 #[derive(Clone, Default)]
 pub struct InOrderPerPartition {
-    last: VecMap<(String, String), Offset>,
+    last: VecMap<(String, String), Option<Offset>>,
+}
+
+impl InOrderPerPartition {
+    fn forget(&mut self, consumer: &str, partition: &str) {
+        if let Some(last) = self.last.get_mut(&(consumer.to_string(), partition.to_string())) {
+            *last = None;
+        }
+    }
 }
 
 impl Checker for InOrderPerPartition {
@@ -36,23 +45,27 @@ impl Checker for InOrderPerPartition {
             match &e.kind {
                 TraceKind::PartitionsAssigned { consumer, added, .. } => {
                     for p in added {
-                        self.last.remove(&(consumer.clone(), p.clone()));
+                        self.forget(consumer, p);
                     }
                 }
                 TraceKind::OffsetReset { consumer, partition, .. }
-                | TraceKind::Seeked { consumer, partition, .. } => {
-                    self.last.remove(&(consumer.clone(), partition.clone()));
+                | TraceKind::Seeked { consumer, partition, .. } => self.forget(consumer, partition),
+                TraceKind::ConsumerCrashed { consumer, .. } => {
+                    for ((c, _), last) in self.last.iter_mut() {
+                        if c == consumer {
+                            *last = None;
+                        }
+                    }
                 }
-                TraceKind::ConsumerCrashed { consumer, .. } => self.last.retain(|(c, _), _| c != consumer),
                 TraceKind::Consumed { consumer, partition, from, to, .. } => {
                     let key = (consumer.clone(), partition.clone());
-                    if let Some(last) = self.last.get(&key).filter(|l| *from <= **l) {
+                    if let Some(last) = self.last.get(&key).copied().flatten().filter(|l| from <= l) {
                         return Some(format!(
                             "{consumer} processed {partition} offset {from} after offset {last}, without being \
                              repositioned in between"
                         ));
                     }
-                    self.last.insert(key, *to);
+                    *self.last.get_or_default(key) = Some(*to);
                 }
                 _ => {}
             }

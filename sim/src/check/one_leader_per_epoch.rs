@@ -10,10 +10,11 @@ use crate::kafka::types::{BrokerId, LeaderEpoch};
 /// The checker's name.
 pub const NAME: &str = "one-leader-per-epoch";
 
-/// Leaders seen per (partition, epoch).
+/// Leaders seen per partition and epoch (by partition first: a partition's epochs only grow, so each new one is
+/// appended to its sorted vector instead of shifting the others).
 #[derive(Clone, Default)]
 pub struct OneLeaderPerEpoch {
-    leaders: VecMap<(String, LeaderEpoch), BrokerId>,
+    leaders: VecMap<String, VecMap<LeaderEpoch, BrokerId>>,
 }
 
 impl Checker for OneLeaderPerEpoch {
@@ -33,15 +34,18 @@ impl Checker for OneLeaderPerEpoch {
     ) -> Option<String> {
         for e in new {
             if let TraceKind::BecomeLeader { broker, partition, leader_epoch, .. } = &e.kind {
-                let key = (partition.clone(), *leader_epoch);
-                match self.leaders.get(&key) {
+                let epochs = match self.leaders.get_mut(partition.as_str()) {
+                    Some(epochs) => epochs,
+                    None => self.leaders.get_or_default(partition.clone()),
+                };
+                match epochs.get(leader_epoch) {
                     Some(other) if other != broker => {
                         return Some(format!(
                             "{partition}: brokers {other} and {broker} both led in epoch {leader_epoch}"
                         ));
                     }
                     _ => {
-                        self.leaders.insert(key, *broker);
+                        epochs.insert(*leader_epoch, *broker);
                     }
                 }
             }

@@ -307,7 +307,8 @@ impl Log {
             for x in [a, b].into_iter().flatten() {
                 end = end.min(if x.base_offset > o { x.base_offset } else { x.next_offset() });
             }
-            match (a.filter(|x| x.base_offset <= o), b.filter(|x| x.base_offset <= o)) {
+            let holds = |x: &&Rc<Batch>| x.base_offset <= o && o < x.next_offset();
+            match (a.filter(holds), b.filter(holds)) {
                 (None, None) => {}
                 (Some(x), Some(y)) if Rc::ptr_eq(x, y) => {}
                 (Some(x), Some(y)) => {
@@ -396,6 +397,12 @@ mod tests {
         other_epoch.append(Rc::clone(&shared[0]));
         other_epoch.append(Rc::clone(&shared[1]));
         other_epoch.append(batch_of(4, 3, &[4, 5]));
+        // An empty batch (a commit of no offsets) holds no offset: it must not count as a record.
+        let mut empty_tail = Log::new();
+        for b in &shared {
+            empty_tail.append(Rc::clone(b));
+        }
+        empty_tail.append(batch_of(8, 2, &[]));
         let mut late = Log::new();
         for b in &shared {
             late.append(Rc::clone(b));
@@ -403,7 +410,7 @@ mod tests {
         late.delete_records_before(5);
         let mut cut = leader.clone();
         cut.truncate_to(11);
-        let logs = [leader, copy, other_epoch, late, cut, Log::new()];
+        let logs = [leader, copy, other_epoch, late, cut, empty_tail, Log::new()];
         let naive = |a: &Log, b: &Log, from: Offset, upto: Offset| {
             (from..upto)
                 .find(|o| a.record_at(*o).map(|(e, r)| (e, r.id)) != b.record_at(*o).map(|(e, r)| (e, r.id)))
