@@ -395,7 +395,10 @@ fn matches(e: &TraceEvent, kind: &str, fields: &[(String, Value)]) -> bool {
     if fields.is_empty() {
         return true;
     }
-    let Ok(Value::Object(obj)) = serde_json::to_value(&e.kind) else {
+    // Through the trace's own JSON text: `to_value` would compile a second copy of every trace type's serialiser
+    // into the wasm bundle.
+    let Ok(Value::Object(obj)) = serde_json::to_string(&e.kind).and_then(|text| serde_json::from_str(&text))
+    else {
         return false;
     };
     fields.iter().all(|(k, v)| obj.get(k) == Some(v))
