@@ -6,7 +6,7 @@ use crate::engine::sort;
 use crate::engine::time::SimTime;
 use crate::engine::world::{Client, World};
 use crate::engine::NodeId;
-use crate::kafka::types::{BrokerId, Offset};
+use crate::kafka::types::{BrokerId, Offset, Tp};
 use serde::Serialize;
 
 /// The whole cluster.
@@ -145,8 +145,31 @@ pub struct ProducerView {
     pub queued: usize,
 }
 
+/// What a view holds beyond the cluster's shape. The page's frames leave out what they do not draw: building
+/// 900 committed offsets and positions for the big cluster, to throw them away, was most of a frame's view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// The internal topics' partitions (`__consumer_offsets`).
+    pub internal: bool,
+    /// Per-partition positions and committed offsets of consumers and groups, and each group member's
+    /// assignment as its coordinator holds it (the lag tables).
+    pub offsets: bool,
+    /// The replicas' leader-epoch caches.
+    pub epoch_caches: bool,
+}
+
+impl ViewOptions {
+    /// Everything.
+    pub const ALL: ViewOptions = ViewOptions { internal: true, offsets: true, epoch_caches: true };
+}
+
 /// Takes the view of the world as it is now.
 pub fn view(world: &World) -> ClusterView {
+    view_with(world, ViewOptions::ALL)
+}
+
+/// Takes the view of the world as it is now, with what `options` asks for.
+pub fn view_with(world: &World, options: ViewOptions) -> ClusterView {
     let image = &world.controller.image;
     let brokers = world
         .brokers
@@ -167,8 +190,14 @@ pub fn view(world: &World) -> ClusterView {
             }
         })
         .collect();
+    let mut hidden_internal = 0;
     let partitions = image
         .partitions()
+        .filter(|(tp, _)| {
+            let shown = options.internal || !is_internal(&image.topics[&tp.topic].name);
+            hidden_internal += usize::from(!shown);
+            shown
+        })
         .map(|(tp, p)| {
             let replicas = p
                 .replicas
@@ -193,9 +222,12 @@ pub fn view(world: &World) -> ClusterView {
                         log_end_offset: log.map_or(0, |l| l.log_end_offset()),
                         high_watermark: log.map_or(0, |l| l.high_watermark()),
                         log_start_offset: log.map_or(0, |l| l.log_start_offset()),
-                        epoch_cache: log.map_or(Vec::new(), |l| {
-                            l.epoch_cache().iter().map(|e| (e.epoch, e.start_offset)).collect()
-                        }),
+                        epoch_cache: match log {
+                            Some(l) if options.epoch_caches => {
+                                l.epoch_cache().iter().map(|e| (e.epoch, e.start_offset)).collect()
+                            }
+                            _ => Vec::new(),
+                        },
                     }
                 })
                 .collect();
@@ -227,8 +259,8 @@ pub fn view(world: &World) -> ClusterView {
             _ => None,
         })
         .collect();
-    let consumers = world.consumers().map(|c| consumer_view(world, c)).collect();
-    let groups = group_views(world);
+    let consumers = world.consumers().map(|c| consumer_view(world, c, options.offsets)).collect();
+    let groups = group_views(world, options.offsets);
     let cut_links = world.network.cuts().map(|(a, b)| (world.node_name(*a), world.node_name(*b))).collect();
     let nodes = world
         .nodes()
@@ -261,7 +293,7 @@ pub fn view(world: &World) -> ClusterView {
         nodes,
         topics,
         trace_hash: world.trace().hash_hex(),
-        hidden_internal: 0,
+        hidden_internal,
     }
 }
 
@@ -396,7 +428,7 @@ pub struct GroupMemberView {
     pub joining: bool,
 }
 
-fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> ConsumerView {
+fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer, offsets: bool) -> ConsumerView {
     let status = if world.is_paused(NodeId::Client(c.id)) {
         "paused"
     } else if c.is_running() {
@@ -408,6 +440,7 @@ fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> Consume
     };
     let partitions = c
         .partition_states()
+        .filter(|_| offsets)
         .map(|(partition, p)| ConsumerPartitionView {
             partition,
             position: p.position,
@@ -436,31 +469,27 @@ fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer) -> Consume
     }
 }
 
-/// The groups of every live broker's coordinator (each group lives on one broker at a time).
-pub fn group_views(world: &World) -> Vec<GroupView> {
+/// The groups of every live broker's coordinator (each group lives on one broker at a time); their committed
+/// offsets and members' assignments only if `offsets`.
+pub fn group_views(world: &World, offsets: bool) -> Vec<GroupView> {
     let image = world.controller.published();
     let mut out: Vec<GroupView> = Vec::new();
     for (id, _) in world.brokers.iter() {
         let Some(b) = world.broker(*id) else { continue };
         let coord = &b.group_side.coordinator;
         for (name, g) in &coord.groups {
-            let offsets = coord
+            let committed = coord
                 .offsets
                 .get(name)
+                .filter(|_| offsets)
                 .map(|m| {
                     m.iter()
                         .map(|(tp, v)| {
-                            let hw = image
-                                .topic_by_name(&tp.topic)
-                                .and_then(|t| t.partitions.get(tp.partition as usize))
-                                .and_then(|p| p.leader)
-                                .and_then(|l| world.broker(l))
-                                .and_then(|lb| {
-                                    lb.partitions
-                                        .values()
-                                        .find(|p| p.name.as_ref() == tp.to_string())
-                                        .map(|p| p.log.high_watermark())
-                                });
+                            let hw = image.topic_by_name(&tp.topic).and_then(|t| {
+                                let leader = t.partitions.get(tp.partition as usize)?.leader?;
+                                let replica = Tp { topic: t.id, partition: tp.partition as u32 };
+                                Some(world.broker(leader)?.partitions.get(&replica)?.log.high_watermark())
+                            });
                             (tp.to_string(), v.offset, hw.map(|h| (h - v.offset).max(0)))
                         })
                         .collect()
@@ -480,11 +509,16 @@ pub fn group_views(world: &World) -> Vec<GroupView> {
                         member_id: m.id.clone(),
                         client: m.client_id.to_string(),
                         instance_id: m.instance_id.clone(),
-                        assignment: m.assignment.iter().map(ToString::to_string).collect(),
+                        assignment: m
+                            .assignment
+                            .iter()
+                            .filter(|_| offsets)
+                            .map(ToString::to_string)
+                            .collect(),
                         joining: m.awaiting_join.is_some(),
                     })
                     .collect(),
-                offsets,
+                offsets: committed,
             });
         }
     }

@@ -236,32 +236,7 @@ impl Explorer {
     /// without per-partition positions and committed offsets unless `offsets` (a lag table is open); plus
     /// `hidden_internal`, how many partitions were left out.
     pub fn page_view_json(&self, internal: bool, offsets: bool) -> String {
-        let mut view = kafkasim::view::view(self.session.world());
-        if !offsets {
-            // Positions and committed offsets per partition feed only the lag tables; with three groups reading
-            // 300 partitions they are most of the view.
-            for c in &mut view.consumers {
-                c.partitions.clear();
-            }
-            for g in &mut view.groups {
-                g.offsets.clear();
-                // The page draws what each client owns; the coordinator's copy of the assignment is the same
-                // list again.
-                for m in &mut g.members {
-                    m.assignment.clear();
-                }
-            }
-        }
-        let before = view.partitions.len();
-        if !internal {
-            view.partitions.retain(|p| !p.internal);
-        }
-        // The page does not draw the leader-epoch caches; leaving them out makes every frame's JSON smaller.
-        for r in view.partitions.iter_mut().flat_map(|p| p.replicas.iter_mut()) {
-            r.epoch_cache.clear();
-        }
-        view.hidden_internal = before - view.partitions.len();
-        to_json(&view)
+        to_json(&page_view(self.session.world(), internal, offsets))
     }
 
     /// The readable trace events at or after position `from_index` of the trace, as a JSON array of
@@ -349,6 +324,17 @@ fn js_number_to_u64(x: f64) -> u64 {
 /// Milliseconds from JavaScript (fractions allowed: slow playback advances less than 1 ms per frame) as an instant.
 fn micros(ms: f64) -> SimTime {
     SimTime(js_number_to_u64(ms * 1000.0))
+}
+
+/// The view the page draws each frame ([`Explorer::page_view_json`]): the epoch caches are never drawn, and
+/// positions, committed offsets and coordinators' copies of the assignment only feed the lag tables (with three
+/// groups reading 300 partitions they are most of the view).
+pub fn page_view(
+    world: &kafkasim::engine::world::World,
+    internal: bool,
+    offsets: bool,
+) -> kafkasim::view::ClusterView {
+    kafkasim::view::view_with(world, kafkasim::view::ViewOptions { internal, offsets, epoch_caches: false })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

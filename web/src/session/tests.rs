@@ -358,3 +358,75 @@ fn adding_a_consumer_after_a_broker_crash_says_that_the_run_before_it_changed() 
         .unwrap();
     assert!(outcome.warning.is_some(), "the prefix changed but no warning was given");
 }
+
+/// The page's frames build a smaller view instead of building the whole one and clearing parts of it. It must
+/// be exactly what clearing gave, with and without the internal topics and the offsets.
+#[test]
+fn the_pages_view_is_the_whole_view_with_the_undrawn_parts_cleared() {
+    fn cleared(world: &kafkasim::engine::world::World, internal: bool, offsets: bool) -> String {
+        let mut view = kafkasim::view::view(world);
+        if !offsets {
+            for c in &mut view.consumers {
+                c.partitions.clear();
+            }
+            for g in &mut view.groups {
+                g.offsets.clear();
+                for m in &mut g.members {
+                    m.assignment.clear();
+                }
+            }
+        }
+        let before = view.partitions.len();
+        if !internal {
+            view.partitions.retain(|p| !p.internal);
+        }
+        for r in view.partitions.iter_mut().flat_map(|p| p.replicas.iter_mut()) {
+            r.epoch_cache.clear();
+        }
+        view.hidden_internal = before - view.partitions.len();
+        serde_json::to_string(&view).unwrap()
+    }
+    /// The lag of each committed offset as the view used to find it: the leader's replica searched by name.
+    fn lags_by_name(world: &kafkasim::engine::world::World) -> Vec<Option<i64>> {
+        let image = world.controller.published();
+        let mut out = Vec::new();
+        for g in kafkasim::view::view(world).groups {
+            let coord = &world.broker(g.coordinator).unwrap().group_side.coordinator;
+            for (tp, v) in coord.offsets.get(g.name.as_str()).into_iter().flatten() {
+                let hw = image
+                    .topic_by_name(&tp.topic)
+                    .and_then(|t| t.partitions.get(tp.partition as usize))
+                    .and_then(|p| p.leader)
+                    .and_then(|l| world.broker(l))
+                    .and_then(|lb| lb.partitions.values().find(|p| *p.name == tp.to_string()))
+                    .map(|p| p.log.high_watermark());
+                out.push(hw.map(|h| (h - v.offset).max(0)));
+            }
+        }
+        out
+    }
+    let mut compared = 0;
+    let mut lags = 0;
+    for text in
+        [GROUP.to_string(), scenario_file("coordinator-failover"), scenario_file("acks1-unclean-election")]
+    {
+        let mut s = Session::new(&text, "s.toml", 3).unwrap();
+        loop {
+            for (internal, offsets) in [(false, false), (false, true), (true, false), (true, true)] {
+                let page = serde_json::to_string(&crate::page_view(s.world(), internal, offsets)).unwrap();
+                assert_eq!(page, cleared(s.world(), internal, offsets), "step {}", s.world().steps());
+                compared += 1;
+            }
+            let view = kafkasim::view::view(s.world());
+            let shown: Vec<Option<i64>> =
+                view.groups.iter().flat_map(|g| g.offsets.iter().map(|o| o.2)).collect();
+            assert_eq!(shown, lags_by_name(s.world()), "step {}", s.world().steps());
+            lags += shown.iter().filter(|l| l.is_some_and(|l| l > 0)).count();
+            if s.step_n(97) == 0 {
+                break;
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} views compared");
+    assert!(lags > 10, "only {lags} positive lags compared");
+}
