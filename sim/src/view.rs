@@ -485,6 +485,8 @@ pub fn group_views(world: &World, offsets: bool) -> Vec<GroupView> {
                 .map(|m| {
                     m.iter()
                         .map(|(tp, v)| {
+                            // The leader's replica of this very topic (by id): a replica of a deleted topic of
+                            // the same name, still on a broker that has not seen the deletion, is not it.
                             let hw = image.topic_by_name(&tp.topic).and_then(|t| {
                                 let leader = t.partitions.get(tp.partition as usize)?.leader?;
                                 let replica = Tp { topic: t.id, partition: tp.partition as u32 };

@@ -407,6 +407,7 @@ fn the_pages_view_is_the_whole_view_with_the_undrawn_parts_cleared() {
     }
     let mut compared = 0;
     let mut lags = 0;
+    let mut epoch_caches = 0;
     for text in
         [GROUP.to_string(), scenario_file("coordinator-failover"), scenario_file("acks1-unclean-election")]
     {
@@ -418,6 +419,12 @@ fn the_pages_view_is_the_whole_view_with_the_undrawn_parts_cleared() {
                 compared += 1;
             }
             let view = kafkasim::view::view(s.world());
+            epoch_caches += view
+                .partitions
+                .iter()
+                .flat_map(|p| &p.replicas)
+                .filter(|r| !r.epoch_cache.is_empty())
+                .count();
             let shown: Vec<Option<i64>> =
                 view.groups.iter().flat_map(|g| g.offsets.iter().map(|o| o.2)).collect();
             assert_eq!(shown, lags_by_name(s.world()), "step {}", s.world().steps());
@@ -429,4 +436,5 @@ fn the_pages_view_is_the_whole_view_with_the_undrawn_parts_cleared() {
     }
     assert!(compared > 100, "only {compared} views compared");
     assert!(lags > 10, "only {lags} positive lags compared");
+    assert!(epoch_caches > 100, "the whole view showed only {epoch_caches} epoch caches");
 }

@@ -134,8 +134,12 @@ pub enum Decoded {
     Group { group: String, value: Option<GroupValue> },
 }
 
-/// Decodes a record of `__consumer_offsets`; `None` for anything else (e.g. a user's own record).
+/// Decodes a record of `__consumer_offsets`; `None` for anything else (e.g. a user's own record, even one
+/// that looks like the coordinator's: only the coordinator writes as [`COORDINATOR_PRODUCER`]).
 pub fn decode(record: &Record) -> Option<Decoded> {
+    if record.id.producer != COORDINATOR_PRODUCER {
+        return None;
+    }
     let key: Value = serde_json::from_str(record.key.as_deref()?).ok()?;
     let value = match record.value.as_deref() {
         Some(v) => Some(serde_json::from_str::<Value>(v).ok()?),
@@ -292,6 +296,9 @@ mod tests {
         assert_eq!(decode(&user(None, Some("x"))), None);
         assert_eq!(decode(&user(Some("order-7"), Some("x"))), None);
         assert_eq!(decode(&user(Some(r#"{"k":"Other","group":"g"}"#), None)), None);
+        let mut lookalike = offset_record("g", &TopicPartition::new("t", 1), None, 0);
+        lookalike.id.producer = ClientId(1);
+        assert_eq!(decode(&lookalike), None);
         assert_eq!(
             decode(&user(Some(r#"{"k":"Offset","group":"g","topic":"t","partition":1}"#), Some("{}"))),
             None
