@@ -438,16 +438,18 @@ fn consumer_view(world: &World, c: &crate::kafka::consumer::Consumer, offsets: b
     } else {
         "not started"
     };
-    let partitions = c
-        .partition_states()
-        .filter(|_| offsets)
-        .map(|(partition, p)| ConsumerPartitionView {
-            partition,
-            position: p.position,
-            committed: p.committed,
-            lag: p.high_watermark.zip(p.position).map(|(h, pos)| (h - pos).max(0)),
-        })
-        .collect();
+    let partitions = if offsets {
+        c.partition_states()
+            .map(|(partition, p)| ConsumerPartitionView {
+                partition,
+                position: p.position,
+                committed: p.committed,
+                lag: p.high_watermark.zip(p.position).map(|(h, pos)| (h - pos).max(0)),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     ConsumerView {
         name: c.name.to_string(),
         client: format!("{:?}", c.config.client).to_lowercase(),
@@ -511,12 +513,11 @@ pub fn group_views(world: &World, offsets: bool) -> Vec<GroupView> {
                         member_id: m.id.clone(),
                         client: m.client_id.to_string(),
                         instance_id: m.instance_id.clone(),
-                        assignment: m
-                            .assignment
-                            .iter()
-                            .filter(|_| offsets)
-                            .map(ToString::to_string)
-                            .collect(),
+                        assignment: if offsets {
+                            m.assignment.iter().map(ToString::to_string).collect()
+                        } else {
+                            Vec::new()
+                        },
                         joining: m.awaiting_join.is_some(),
                     })
                     .collect(),

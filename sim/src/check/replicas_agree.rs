@@ -57,8 +57,9 @@ impl Checker for ReplicasAgree {
                 }
                 let hw = p.log.high_watermark();
                 let checked = self.checked.get_or_insert_with(tp, VecMap::new);
-                let from = checked.get(id).copied().unwrap_or(0).min(hw).max(p.log.log_start_offset());
-                if from == hw && checked.get(id) == Some(&hw) {
+                let done = checked.get(id).copied();
+                let from = done.unwrap_or(0).min(hw).max(p.log.log_start_offset());
+                if from == hw && done == Some(hw) {
                     continue;
                 }
                 for o in from..hw {

@@ -130,14 +130,7 @@ impl<K: Ord, V> VecMap<K, V> {
 
     /// The value for `key`, inserting `make()` first if there is none.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        let i = match self.find(&key) {
-            Ok(i) => i,
-            Err(i) => {
-                self.entries.insert(i, (key, make()));
-                i
-            }
-        };
-        &mut self.entries[i].1
+        self.entry(key).or_insert_with(make)
     }
 
     /// The value for `key`, inserting the default first if there is none.

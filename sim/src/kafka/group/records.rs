@@ -167,7 +167,7 @@ pub fn decode(record: &Record) -> Option<Decoded> {
 }
 
 fn group_value(v: &Value) -> Option<GroupValue> {
-    let members = v.get("members")?.as_array()?.iter().map(stored_member).collect::<Option<Vec<_>>>()?;
+    let members = list(v, "members", stored_member)?;
     Some(GroupValue {
         protocol_type: opt_text(v, "protocol_type")?,
         generation: int(v, "generation")?,
@@ -179,23 +179,11 @@ fn group_value(v: &Value) -> Option<GroupValue> {
 }
 
 fn stored_member(v: &Value) -> Option<StoredMember> {
-    let topics = v
-        .get("topics")?
-        .as_array()?
-        .iter()
-        .map(|t| t.as_str().map(str::to_string))
-        .collect::<Option<Vec<_>>>()?;
-    let assignment = v
-        .get("assignment")?
-        .as_array()?
-        .iter()
-        .map(|pair| match pair.as_array()?.as_slice() {
-            [topic, partition] => {
-                Some((topic.as_str()?.to_string(), i32::try_from(partition.as_i64()?).ok()?))
-            }
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
+    let topics = list(v, "topics", |t| t.as_str().map(str::to_string))?;
+    let assignment = list(v, "assignment", |pair| match pair.as_array()?.as_slice() {
+        [topic, partition] => Some((topic.as_str()?.to_string(), i32::try_from(partition.as_i64()?).ok()?)),
+        _ => None,
+    })?;
     Some(StoredMember {
         member_id: text(v, "member_id")?,
         instance_id: opt_text(v, "instance_id")?,
@@ -205,6 +193,11 @@ fn stored_member(v: &Value) -> Option<StoredMember> {
         topics,
         assignment,
     })
+}
+
+/// An array field, each element read by `item`: `None` if it is missing or any element is not understood.
+fn list<T>(v: &Value, key: &str, item: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    v.get(key)?.as_array()?.iter().map(item).collect()
 }
 
 /// A string field.
